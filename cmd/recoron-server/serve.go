@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/recoron/recoron/httpapi"
+	"github.com/recoron/recoron/service"
+	"github.com/recoron/recoron/store"
+	"github.com/recoron/recoron/store/memstore"
+)
+
+type serveConfig struct {
+	addr            string
+	db              string
+	allowPrivate    bool
+	shutdownTimeout time.Duration
+	logLevel        string
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
+	fs := flag.NewFlagSet("recoron-server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := &serveConfig{}
+	allowDefault, err := strconv.ParseBool(envOr("RECORON_ALLOW_PRIVATE_TARGETS", "false"))
+	if err != nil {
+		return nil, fmt.Errorf("RECORON_ALLOW_PRIVATE_TARGETS=%q is not a boolean; use true or false",
+			os.Getenv("RECORON_ALLOW_PRIVATE_TARGETS"))
+	}
+	fs.StringVar(&cfg.addr, "addr", envOr("RECORON_ADDR", "127.0.0.1:8080"),
+		"listen address (env RECORON_ADDR)")
+	fs.StringVar(&cfg.db, "db", envOr("RECORON_DB", "memory"),
+		"database: memory (env RECORON_DB)")
+	fs.BoolVar(&cfg.allowPrivate, "allow-private-targets", allowDefault,
+		"let jobs call loopback and private addresses (env RECORON_ALLOW_PRIVATE_TARGETS)")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second,
+		"how long a graceful stop waits for runs in flight")
+	fs.StringVar(&cfg.logLevel, "log-level", envOr("RECORON_LOG_LEVEL", "info"),
+		"log level: debug, info, warn or error (env RECORON_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q; run recoron-server -h for usage", fs.Arg(0))
+	}
+	return cfg, nil
+}
+
+func openStore(dsn string) (store.Store, error) {
+	switch {
+	case dsn == "memory":
+		return memstore.New(), nil
+	default:
+		return nil, fmt.Errorf("unsupported --db %q; use memory", dsn)
+	}
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("invalid log level %q; use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// checkBootstrapToken rejects tokens too short or oddly formed to be safe.
+func checkBootstrapToken(token string) error {
+	if len(token) < 16 || strings.ContainsAny(token, " \t\r\n") {
+		return errors.New("RECORON_BOOTSTRAP_TOKEN must be at least 16 characters without spaces")
+	}
+	return nil
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseServeFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "recoron-server:", err)
+		return 2
+	}
+	logger, err := newLogger(cfg.logLevel, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "recoron-server:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, logger, stdout); err != nil {
+		logger.Error("server failed", slog.Any("err", err))
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io.Writer) error {
+	bootstrapToken := os.Getenv("RECORON_BOOTSTRAP_TOKEN")
+	if bootstrapToken != "" {
+		if err := checkBootstrapToken(bootstrapToken); err != nil {
+			return err
+		}
+	}
+	st, err := openStore(cfg.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if cfg.allowPrivate {
+		logger.Warn("target guard is off: jobs may call loopback and private addresses")
+	}
+	svc, err := service.New(service.Config{Store: st, Logger: logger, AllowPrivateTargets: cfg.allowPrivate})
+	if err != nil {
+		return err
+	}
+	token, err := svc.Bootstrap(ctx, bootstrapToken)
+	if err != nil {
+		return fmt.Errorf("creating first user: %w", err)
+	}
+	switch {
+	case token != "" && bootstrapToken == "":
+		fmt.Fprintf(stdout, "Created the first user. API token (shown once, store it now):\n%s\n", token)
+	case token != "":
+		logger.Info("created the first user with RECORON_BOOTSTRAP_TOKEN")
+	}
+
+	api, err := httpapi.New(httpapi.Config{Service: svc, Prefix: "/api", Logger: logger})
+	if err != nil {
+		return err
+	}
+	var ready atomic.Bool
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if !ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"status":"starting"}`)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	})
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	if err := svc.Start(ctx); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	ready.Store(true)
+	logger.Info("server started", slog.String("addr", ln.Addr().String()), slog.String("db", cfg.db))
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("serving: %w", err)
+	}
+
+	logger.Info("server stopping", slog.Duration("timeout", cfg.shutdownTimeout))
+	ready.Store(false)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("http shutdown incomplete", slog.Any("err", err))
+	}
+	if err := svc.Stop(shutdownCtx); err != nil {
+		logger.Warn("service stop incomplete", slog.Any("err", err))
+	}
+	logger.Info("server stopped")
+	return nil
+}

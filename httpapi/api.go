@@ -1,0 +1,180 @@
+// Package httpapi serves the ReCoron REST API as an [http.Handler].
+//
+// Every response is a JSON envelope:
+//
+//	{"success": true, "message": "success", "data": ...}
+//	{"success": false, "message": "...", "data": null, "error": {"code": "...", "details": ...}}
+//
+// Error messages are Japanese unless the request prefers English through
+// Accept-Language. Requests authenticate with "Authorization: Bearer
+// <token>"; each route requires one scope.
+package httpapi
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/recoron/recoron/service"
+)
+
+// Config configures an [API].
+type Config struct {
+	// Service does the work. Required.
+	Service *service.Service
+	// Prefix is prepended to every route, such as "/api"; the default is
+	// no prefix.
+	Prefix string
+	// MaxBodyBytes caps request bodies; the default is 1 MiB.
+	MaxBodyBytes int64
+	// Logger receives unexpected errors; the default is slog.Default().
+	Logger *slog.Logger
+}
+
+// API is the REST handler. Create it with [New].
+type API struct {
+	svc      *service.Service
+	prefix   string
+	maxBody  int64
+	logger   *slog.Logger
+	mux      *http.ServeMux
+	limiters sync.Map // key id -> *keyLimiter
+}
+
+// endpoint handles an authenticated request and returns the status and
+// data of a success, or an error.
+type endpoint func(r *http.Request, p *service.Principal) (int, any, error)
+
+type route struct {
+	scope   string
+	handler endpoint
+}
+
+// New returns the API handler.
+func New(cfg Config) (*API, error) {
+	if cfg.Service == nil {
+		return nil, fmt.Errorf("httpapi: config has no service")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	a := &API{
+		svc:     cfg.Service,
+		prefix:  strings.TrimSuffix(cfg.Prefix, "/"),
+		maxBody: cfg.MaxBodyBytes,
+		logger:  cfg.Logger,
+		mux:     http.NewServeMux(),
+	}
+	a.routes()
+	return a, nil
+}
+
+func (a *API) routes() {
+	read, write := service.ScopeReadJobs, service.ScopeWriteJobs
+	a.handle("/jobs", map[string]route{"GET": {read, a.listJobs}, "POST": {write, a.createJob}})
+	a.handle("/jobs/batch", map[string]route{"POST": {write, a.createBatch}})
+	a.handle("/jobs/{id}", map[string]route{
+		"GET": {read, a.getJob}, "PATCH": {write, a.updateJob}, "DELETE": {write, a.deleteJob}})
+	a.handle("/jobs/{id}/execute", map[string]route{"POST": {write, a.executeJob}})
+	a.handle("/jobs/{id}/executions", map[string]route{"GET": {read, a.listExecutions}})
+	a.handle("/jobs/{id}/executions/{executionId}", map[string]route{"GET": {read, a.getExecution}})
+	a.handle("/schedules/next", map[string]route{"GET": {read, a.previewSchedule}})
+	a.handle("/keys", map[string]route{
+		"GET": {service.ScopeReadKeys, a.listKeys}, "POST": {service.ScopeWriteKeys, a.createKey}})
+	a.handle("/keys/{id}", map[string]route{
+		"GET": {service.ScopeReadKeys, a.getKey}, "DELETE": {service.ScopeWriteKeys, a.deleteKey}})
+	a.handle("/usage", map[string]route{"GET": {service.ScopeReadUsage, a.usage}})
+
+	a.mux.HandleFunc(a.prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		a.writeError(w, r, errNotFound("route "+r.Method+" "+r.URL.Path))
+	})
+}
+
+func (a *API) handle(pattern string, methods map[string]route) {
+	allowed := make([]string, 0, len(methods))
+	for m := range methods {
+		allowed = append(allowed, m)
+	}
+	slices.Sort(allowed)
+	allow := strings.Join(allowed, ", ")
+
+	a.mux.HandleFunc(a.prefix+pattern, func(w http.ResponseWriter, r *http.Request) {
+		rt, ok := methods[r.Method]
+		if !ok {
+			w.Header().Set("Allow", allow)
+			a.writeError(w, r, &apiError{status: http.StatusMethodNotAllowed, code: CodeMethodNotAllowed,
+				ja: "このメソッドは使用できません: " + r.Method + " (使用可能: " + allow + ")",
+				en: "method " + r.Method + " not allowed; use " + allow})
+			return
+		}
+		a.serve(w, r, rt)
+	})
+}
+
+// ServeHTTP implements [http.Handler].
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			a.logger.ErrorContext(r.Context(), "handler panicked", slog.String("method", r.Method),
+				slog.String("path", r.URL.Path), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			a.writeError(w, r, errInternal())
+		}
+	}()
+	a.mux.ServeHTTP(w, r)
+}
+
+func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	p, apiErr := a.authenticate(r)
+	if apiErr != nil {
+		a.writeError(w, r, apiErr)
+		return
+	}
+	if apiErr := a.admit(w, r, p); apiErr != nil {
+		a.writeError(w, r, apiErr)
+		return
+	}
+	a.svc.Meter().CountAPICall(p.User.ID, p.Key.ID)
+
+	if !p.HasScope(rt.scope) {
+		a.writeError(w, r, &apiError{status: http.StatusForbidden, code: CodeForbidden,
+			ja: "権限がありません: この操作にはスコープ " + rt.scope + " が必要です",
+			en: "forbidden: this request needs scope " + rt.scope,
+			details: map[string]string{"requiredScope": rt.scope}})
+		return
+	}
+
+	r.Body = http.MaxBytesReader(w, r.Body, a.maxBody)
+	status, data, err := rt.handler(r, p)
+	if err != nil {
+		a.writeError(w, r, a.fromError(r, err))
+		return
+	}
+	writeData(w, status, data)
+}
+
+func (a *API) authenticate(r *http.Request) (*service.Principal, *apiError) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return nil, errAuth("missing")
+	}
+	scheme, token, ok := strings.Cut(header, " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
+		return nil, errAuth("malformed")
+	}
+	p, err := a.svc.Authenticate(r.Context(), token)
+	if err != nil {
+		return nil, a.fromError(r, err)
+	}
+	return p, nil
+}

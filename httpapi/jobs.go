@@ -1,0 +1,220 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/recoron/recoron/service"
+	"github.com/recoron/recoron/store"
+)
+
+// jobRequest is the JSON body of job create and update requests.
+type jobRequest struct {
+	Name           *string           `json:"name"`
+	URL            *string           `json:"url"`
+	Method         *string           `json:"method"`
+	Schedule       *string           `json:"schedule"`
+	Timezone       *string           `json:"timezone"`
+	Enabled        *bool             `json:"enabled"`
+	Headers        map[string]string `json:"headers"`
+	Body           *string           `json:"body"`
+	TimeoutSeconds *int              `json:"timeoutSeconds"`
+}
+
+// input converts the request; raw holds the fields as sent, to tell an
+// explicit null from an absent field.
+func (jr *jobRequest) input(raw map[string]json.RawMessage) service.JobInput {
+	in := service.JobInput{
+		Name: jr.Name, URL: jr.URL, Method: jr.Method, Schedule: jr.Schedule,
+		Timezone: jr.Timezone, Enabled: jr.Enabled, Body: jr.Body, TimeoutSeconds: jr.TimeoutSeconds,
+	}
+	if _, ok := raw["headers"]; ok {
+		in.Headers = &jr.Headers
+	}
+	if v, ok := raw["body"]; ok && string(v) == "null" {
+		empty := ""
+		in.Body = &empty
+	}
+	return in
+}
+
+// nullFields rejects explicit nulls for fields that cannot be cleared.
+func nullFields(raw map[string]json.RawMessage, prefix string) []service.FieldError {
+	var out []service.FieldError
+	for _, f := range []string{"name", "url", "method", "schedule", "timezone", "enabled", "timeoutSeconds"} {
+		if v, ok := raw[f]; ok && string(v) == "null" {
+			out = append(out, service.FieldError{Field: prefix + f, Message: f + " cannot be null; omit it to keep the current value"})
+		}
+	}
+	return out
+}
+
+func (a *API) decodeJob(r *http.Request) (service.JobInput, error) {
+	var jr jobRequest
+	body, err := decodeJSON(r, &jr)
+	if err != nil {
+		return service.JobInput{}, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return service.JobInput{}, invalid("body", "expected a JSON object")
+	}
+	if nulls := nullFields(raw, ""); len(nulls) > 0 {
+		return service.JobInput{}, &service.ValidationError{Fields: nulls}
+	}
+	return jr.input(raw), nil
+}
+
+func (a *API) createJob(r *http.Request, p *service.Principal) (int, any, error) {
+	in, err := a.decodeJob(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	jobs, err := a.svc.CreateJobs(r.Context(), p, []service.JobInput{in}, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, viewJob(jobs[0]), nil
+}
+
+func (a *API) createBatch(r *http.Request, p *service.Principal) (int, any, error) {
+	var list []jobRequest
+	body, err := decodeJSON(r, &list)
+	if err != nil {
+		return 0, nil, err
+	}
+	var raws []map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raws); err != nil {
+		return 0, nil, invalid("body", "expected a JSON array of job objects")
+	}
+	inputs := make([]service.JobInput, len(list))
+	var nulls []service.FieldError
+	for i := range list {
+		nulls = append(nulls, nullFields(raws[i], "["+strconv.Itoa(i)+"].")...)
+		inputs[i] = list[i].input(raws[i])
+	}
+	if len(nulls) > 0 {
+		return 0, nil, &service.ValidationError{Fields: nulls}
+	}
+	jobs, err := a.svc.CreateJobs(r.Context(), p, inputs, true)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{"count": len(jobs), "jobs": viewJobs(jobs)}, nil
+}
+
+func pageFrom(r *http.Request) (store.Page, error) {
+	var page store.Page
+	q := r.URL.Query()
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return page, invalid("limit", "limit "+strconv.Quote(v)+" is invalid; use an integer from 1 to 1000")
+		}
+		page.Limit = n
+	}
+	page.After = q.Get("after")
+	return page, nil
+}
+
+func (a *API) listJobs(r *http.Request, p *service.Principal) (int, any, error) {
+	page, err := pageFrom(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	jobs, err := a.svc.ListJobs(r.Context(), p, page)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewJobs(jobs), nil
+}
+
+func (a *API) getJob(r *http.Request, p *service.Principal) (int, any, error) {
+	j, err := a.svc.GetJob(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, jobErr(err)
+	}
+	return http.StatusOK, viewJob(j), nil
+}
+
+func jobErr(err error) error {
+	if err == service.ErrNotFound {
+		return errNotFound("job")
+	}
+	return err
+}
+
+func (a *API) updateJob(r *http.Request, p *service.Principal) (int, any, error) {
+	// Look the job up first, so an unknown id gets 404 whatever the body.
+	if _, err := a.svc.GetJob(r.Context(), p, r.PathValue("id")); err != nil {
+		return 0, nil, jobErr(err)
+	}
+	in, err := a.decodeJob(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	j, err := a.svc.UpdateJob(r.Context(), p, r.PathValue("id"), in)
+	if err != nil {
+		return 0, nil, jobErr(err)
+	}
+	return http.StatusOK, viewJob(j), nil
+}
+
+func (a *API) deleteJob(r *http.Request, p *service.Principal) (int, any, error) {
+	if err := a.svc.DeleteJob(r.Context(), p, r.PathValue("id")); err != nil {
+		return 0, nil, jobErr(err)
+	}
+	return http.StatusOK, nil, nil
+}
+
+type resultView struct {
+	Status          string  `json:"status"`
+	StatusCode      *int    `json:"statusCode"`
+	DurationMs      int64   `json:"durationMs"`
+	Error           *string `json:"error"`
+	ResponseExcerpt string  `json:"responseExcerpt"`
+}
+
+func (a *API) executeJob(r *http.Request, p *service.Principal) (int, any, error) {
+	e, err := a.svc.ExecuteJob(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, jobErr(err)
+	}
+	return http.StatusOK, map[string]any{
+		"jobId": e.JobID,
+		"result": resultView{Status: e.Status, StatusCode: optInt(e.StatusCode), DurationMs: e.DurationMs,
+			Error: optString(e.Error), ResponseExcerpt: e.ResponseExcerpt},
+		"execution": viewExecution(e),
+	}, nil
+}
+
+func (a *API) listExecutions(r *http.Request, p *service.Principal) (int, any, error) {
+	page, err := pageFrom(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if page.Limit == 0 {
+		page.Limit = 100
+	}
+	list, err := a.svc.ListExecutions(r.Context(), p, r.PathValue("id"), page)
+	if err != nil {
+		return 0, nil, jobErr(err)
+	}
+	out := make([]executionView, len(list))
+	for i, e := range list {
+		out[i] = viewExecution(e)
+	}
+	return http.StatusOK, out, nil
+}
+
+func (a *API) getExecution(r *http.Request, p *service.Principal) (int, any, error) {
+	e, err := a.svc.GetExecution(r.Context(), p, r.PathValue("id"), r.PathValue("executionId"))
+	if err == service.ErrNotFound {
+		return 0, nil, errNotFound("execution")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewExecution(e), nil
+}

@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/recoron/recoron/service"
+)
+
+type keyRequest struct {
+	Name      string     `json:"name"`
+	Scopes    []string   `json:"scopes"`
+	ExpiresAt *time.Time `json:"expiresAt"`
+}
+
+func keyErr(err error) error {
+	if err == service.ErrNotFound {
+		return errNotFound("API key")
+	}
+	return err
+}
+
+func (a *API) createKey(r *http.Request, p *service.Principal) (int, any, error) {
+	var kr keyRequest
+	if _, err := decodeJSON(r, &kr); err != nil {
+		return 0, nil, err
+	}
+	in := service.KeyInput{Name: kr.Name, Scopes: kr.Scopes}
+	if kr.ExpiresAt != nil {
+		in.ExpiresAt = *kr.ExpiresAt
+	}
+	key, token, err := a.svc.CreateKey(r.Context(), p, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	v := viewKey(key)
+	v.Token = token
+	return http.StatusCreated, v, nil
+}
+
+func (a *API) listKeys(r *http.Request, p *service.Principal) (int, any, error) {
+	keys, err := a.svc.ListKeys(r.Context(), p)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]keyView, len(keys))
+	for i, k := range keys {
+		out[i] = viewKey(k)
+	}
+	return http.StatusOK, out, nil
+}
+
+func (a *API) getKey(r *http.Request, p *service.Principal) (int, any, error) {
+	k, err := a.svc.GetKey(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, keyErr(err)
+	}
+	return http.StatusOK, viewKey(k), nil
+}
+
+func (a *API) deleteKey(r *http.Request, p *service.Principal) (int, any, error) {
+	if err := a.svc.DeleteKey(r.Context(), p, r.PathValue("id")); err != nil {
+		return 0, nil, keyErr(err)
+	}
+	return http.StatusOK, nil, nil
+}

@@ -1,0 +1,178 @@
+// Package metering counts API calls and executions per user and reports
+// usage against plan limits.
+//
+// Counting an API call touches only memory; a [Meter] flushes the counts
+// to the store every FlushInterval and on [Meter.Stop]. A crash loses at
+// most the counts of the last interval. Executions and job and key
+// activity are counted by the store in the same transaction as the write.
+package metering
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/recoron/recoron/store"
+)
+
+// Config configures a [Meter].
+type Config struct {
+	Store store.Store
+	// FlushInterval is how often counts are written; the default is 5s.
+	FlushInterval time.Duration
+	// Now is the time source; the default is time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Meter buffers API-call counts and last-use times of keys in memory.
+type Meter struct {
+	cfg Config
+
+	mu       sync.Mutex
+	calls    map[time.Time]map[string]int64 // day -> user -> count
+	keysUsed map[string]time.Time
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// New returns a meter; call [Meter.Start] to flush periodically.
+func New(cfg Config) *Meter {
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = 5 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Meter{
+		cfg:      cfg,
+		calls:    make(map[time.Time]map[string]int64),
+		keysUsed: make(map[string]time.Time),
+	}
+}
+
+// CountAPICall counts one authenticated request of userID made with keyID.
+func (m *Meter) CountAPICall(userID, keyID string) {
+	now := m.cfg.Now()
+	day := store.Day(now)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	users := m.calls[day]
+	if users == nil {
+		users = make(map[string]int64)
+		m.calls[day] = users
+	}
+	users[userID]++
+	m.keysUsed[keyID] = now
+}
+
+// PendingAPICalls returns the unflushed calls of userID on the UTC day
+// containing day, and in its month.
+func (m *Meter) PendingAPICalls(userID string, day time.Time) (daily, monthly int64) {
+	day = store.Day(day)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	for d, users := range m.calls {
+		if d.Year() == day.Year() && d.Month() == day.Month() {
+			monthly += users[userID]
+			if d.Equal(day) {
+				daily += users[userID]
+			}
+		}
+	}
+	return daily, monthly
+}
+
+// LastUsed returns the unflushed last-use time of a key, or zero.
+func (m *Meter) LastUsed(keyID string) time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.keysUsed[keyID]
+}
+
+// Flush writes buffered counts to the store. Counts that fail to write
+// are kept for the next flush.
+func (m *Meter) Flush(ctx context.Context) error {
+	m.mu.Lock()
+	calls, used := m.calls, m.keysUsed
+	m.calls = make(map[time.Time]map[string]int64)
+	m.keysUsed = make(map[string]time.Time)
+	m.mu.Unlock()
+
+	for day, users := range calls {
+		if err := m.cfg.Store.AddAPICalls(ctx, day, users); err != nil {
+			for d, u := range calls {
+				m.restore(d, u, nil)
+			}
+			m.restore(time.Time{}, nil, used)
+			return err
+		}
+		delete(calls, day)
+	}
+	if len(used) > 0 {
+		if err := m.cfg.Store.TouchAPIKeys(ctx, used); err != nil {
+			m.restore(time.Time{}, nil, used)
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Meter) restore(day time.Time, users map[string]int64, used map[string]time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if users != nil {
+		cur := m.calls[day]
+		if cur == nil {
+			cur = make(map[string]int64)
+			m.calls[day] = cur
+		}
+		for u, n := range users {
+			cur[u] += n
+		}
+	}
+	for k, t := range used {
+		if t.After(m.keysUsed[k]) {
+			m.keysUsed[k] = t
+		}
+	}
+}
+
+// Start flushes every FlushInterval until [Meter.Stop].
+func (m *Meter) Start(ctx context.Context) {
+	m.stop = make(chan struct{})
+	m.done = make(chan struct{})
+	go func() {
+		defer close(m.done)
+		ticker := time.NewTicker(m.cfg.FlushInterval)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-ticker.C:
+				if err := m.Flush(ctx); err != nil {
+					m.cfg.Logger.ErrorContext(ctx, "metering flush failed; counts kept for retry",
+						slog.Any("err", err))
+				}
+			case <-m.stop:
+				return
+			}
+		}
+	}()
+}
+
+// Stop ends the periodic flush and flushes once more.
+func (m *Meter) Stop(ctx context.Context) error {
+	if m.stop != nil {
+		close(m.stop)
+		<-m.done
+		m.stop = nil
+	}
+	return m.Flush(ctx)
+}

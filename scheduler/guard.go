@@ -1,0 +1,92 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+)
+
+// ErrBlockedTarget reports a call to an address that the target guard
+// rejects: loopback, private, link-local, shared (CGNAT), multicast,
+// reserved or unspecified.
+var ErrBlockedTarget = errors.New("target address is not publicly routable")
+
+var blockedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (CGNAT)
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and broadcast
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("100::/64"),        // discard-only
+	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
+	netip.MustParsePrefix("192.88.99.0/24"),  // 6to4 relay anycast
+	netip.MustParsePrefix("198.51.100.0/24"), // documentation
+}
+
+// CheckTargetAddr returns an error wrapping [ErrBlockedTarget] when addr
+// must not be called by jobs while the target guard is on.
+func CheckTargetAddr(addr netip.Addr) error {
+	addr = addr.Unmap()
+	blocked := addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() ||
+		addr.IsLinkLocalMulticast() || addr.IsInterfaceLocalMulticast() || addr.IsMulticast() ||
+		addr.IsUnspecified()
+	for _, p := range blockedPrefixes {
+		blocked = blocked || p.Contains(addr)
+	}
+	if blocked {
+		return fmt.Errorf("%w: %s", ErrBlockedTarget, addr)
+	}
+	return nil
+}
+
+// CheckTargetURL validates a job's URL: absolute http or https, with a
+// host, without credentials. With allowPrivate false it also rejects hosts
+// that are blocked literals or localhost names; names that resolve to
+// blocked addresses are caught at connect time by [GuardedDialControl].
+func CheckTargetURL(raw string, allowPrivate bool) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("invalid URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("URL scheme %q is not supported; use http or https", u.Scheme)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return errors.New("URL has no host; use an absolute URL such as https://example.com/hook")
+	}
+	if u.User != nil {
+		return errors.New("URL must not contain credentials; send them in a header instead")
+	}
+	if allowPrivate {
+		return nil
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return fmt.Errorf("%w: %s", ErrBlockedTarget, host)
+	}
+	if addr, err := netip.ParseAddr(host); err == nil {
+		return CheckTargetAddr(addr)
+	}
+	return nil
+}
+
+// GuardedDialControl is a [net.Dialer] Control function that rejects
+// connections to blocked addresses. It sees the resolved address, so DNS
+// rebinding and redirects cannot get around it.
+func GuardedDialControl(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("target guard: %w", err)
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("target guard: unparsable address %q: %w", host, err)
+	}
+	return CheckTargetAddr(addr)
+}

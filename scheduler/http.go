@@ -1,0 +1,276 @@
+package scheduler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Version is the ReCoron version sent in the User-Agent header.
+const Version = "0.1.0"
+
+// UserAgent is sent with every HTTP call.
+const UserAgent = "ReCoron/" + Version
+
+// Headers sent with every HTTP call.
+const (
+	HeaderJobID       = "X-Recoron-Job-Id"
+	HeaderExecutionID = "X-Recoron-Execution-Id"
+	HeaderScheduledAt = "X-Recoron-Scheduled-At"
+	HeaderAttempt     = "X-Recoron-Attempt"
+)
+
+// HTTPClientConfig configures [NewHTTPClient].
+type HTTPClientConfig struct {
+	// AllowPrivateTargets turns the target guard off, so jobs may call
+	// loopback and private addresses. The default (false) blocks them.
+	AllowPrivateTargets bool
+	// MaxRedirects is the number of redirects followed; the default is 5.
+	// Redirects are re-checked by the guard at connect time.
+	MaxRedirects int
+	// MaxConnsPerHost bounds concurrent connections to one host; the
+	// default is 64.
+	MaxConnsPerHost int
+}
+
+// NewHTTPClient returns a client for [HTTPExecutor] with the target guard
+// installed in its dialer.
+func NewHTTPClient(cfg HTTPClientConfig) *http.Client {
+	if cfg.MaxRedirects <= 0 {
+		cfg.MaxRedirects = 5
+	}
+	if cfg.MaxConnsPerHost <= 0 {
+		cfg.MaxConnsPerHost = 64
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	if !cfg.AllowPrivateTargets {
+		dialer.Control = GuardedDialControl
+	}
+	transport := &http.Transport{
+		DialContext:           dialer.DialContext,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   cfg.MaxConnsPerHost,
+		MaxConnsPerHost:       cfg.MaxConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	maxRedirects := cfg.MaxRedirects
+	return &http.Client{
+		Transport: transport,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= maxRedirects {
+				return fmt.Errorf("stopped after %d redirects", maxRedirects)
+			}
+			return nil
+		},
+	}
+}
+
+// RetryPolicy controls retries of failed HTTP attempts. Attempts are
+// retried on transport errors, timeouts, 429 and 5xx responses, never on
+// other statuses, and never past the job's next slot.
+type RetryPolicy struct {
+	// MaxAttempts is the total number of attempts; 0 or 1 means no retry.
+	MaxAttempts int
+	// InitialInterval is the first backoff; the default is 1s.
+	InitialInterval time.Duration
+	// MaxInterval caps each backoff and any Retry-After wait; the default
+	// is 60s.
+	MaxInterval time.Duration
+}
+
+// HTTPExecutor calls a URL. Its zero Client means [http.DefaultClient],
+// which has no target guard; servers should pass [NewHTTPClient].
+type HTTPExecutor struct {
+	Client *http.Client
+	Method string
+	URL    string
+	Header map[string]string
+	Body   string
+	// Timeout bounds each attempt; the default is 30s.
+	Timeout time.Duration
+	Retry   RetryPolicy
+	// MaxExcerpt caps the response excerpt in bytes; the default is 1024.
+	MaxExcerpt int
+}
+
+// Execute implements [Executor]. Manual runs make a single attempt.
+func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
+	res := Result{StartedAt: time.Now()}
+	attempts := max(e.Retry.MaxAttempts, 1)
+	if run.Trigger == TriggerManual {
+		attempts = 1
+	}
+	policy := e.backoff()
+
+	for n := 1; ; n++ {
+		run.Attempt = n
+		att, retryAfter, retryable := e.attempt(ctx, run, &res)
+		res.Attempts = append(res.Attempts, att)
+		if !retryable || n >= attempts {
+			break
+		}
+		wait := policy.NextBackOff()
+		if retryAfter > 0 {
+			wait = min(retryAfter, e.maxInterval())
+		}
+		if !run.NextAt.IsZero() && time.Now().Add(wait).After(run.NextAt) {
+			break
+		}
+		if !sleepCtx(ctx, wait) {
+			break
+		}
+	}
+	res.Duration = time.Since(res.StartedAt)
+	return res
+}
+
+func (e *HTTPExecutor) maxInterval() time.Duration {
+	if e.Retry.MaxInterval > 0 {
+		return e.Retry.MaxInterval
+	}
+	return time.Minute
+}
+
+func (e *HTTPExecutor) backoff() *backoff.ExponentialBackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = time.Second
+	if e.Retry.InitialInterval > 0 {
+		b.InitialInterval = e.Retry.InitialInterval
+	}
+	b.MaxInterval = e.maxInterval()
+	b.MaxElapsedTime = 0
+	b.Reset()
+	return b
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// attempt makes one call, records its outcome in res and reports whether
+// it may be retried, with the server's Retry-After if any.
+func (e *HTTPExecutor) attempt(ctx context.Context, run Run, res *Result) (Attempt, time.Duration, bool) {
+	att := Attempt{Number: run.Attempt, StartedAt: time.Now()}
+	timeout := e.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	resp, err := e.do(actx, run)
+	if err != nil {
+		att.Duration = time.Since(att.StartedAt)
+		att.Error = err.Error()
+		res.Status, res.StatusCode, res.Error, res.ResponseExcerpt = StatusFailure, 0, err.Error(), ""
+		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+			res.Status = StatusTimeout
+			att.Error = fmt.Sprintf("timed out after %s", timeout)
+			res.Error = att.Error
+		}
+		return att, 0, ctx.Err() == nil && !errors.Is(err, ErrBlockedTarget)
+	}
+	defer resp.Body.Close()
+
+	excerpt, readErr := e.readExcerpt(resp.Body)
+	att.Duration = time.Since(att.StartedAt)
+	att.StatusCode = resp.StatusCode
+	res.StatusCode = resp.StatusCode
+	res.ResponseExcerpt = excerpt
+	res.Status, res.Error = StatusSuccess, ""
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		res.Status = StatusFailure
+		res.Error = fmt.Sprintf("target returned HTTP %d", resp.StatusCode)
+		att.Error = res.Error
+	} else if readErr != nil {
+		res.Status, res.Error = StatusFailure, "reading response: "+readErr.Error()
+		att.Error = res.Error
+	}
+	retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+	return att, parseRetryAfter(resp.Header.Get("Retry-After")), retryable
+}
+
+func (e *HTTPExecutor) do(ctx context.Context, run Run) (*http.Response, error) {
+	var body io.Reader
+	if e.Body != "" {
+		body = strings.NewReader(e.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, e.Method, e.URL, body)
+	if err != nil {
+		return nil, fmt.Errorf("building request: %w", err)
+	}
+	for k, v := range e.Header {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("User-Agent", UserAgent)
+	req.Header.Set(HeaderJobID, run.JobID)
+	req.Header.Set(HeaderExecutionID, run.ExecutionID)
+	req.Header.Set(HeaderScheduledAt, run.ScheduledAt.UTC().Format(TimeFormat))
+	req.Header.Set(HeaderAttempt, strconv.Itoa(run.Attempt))
+	req.Header.Set("Idempotency-Key", run.ExecutionID)
+
+	client := e.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return client.Do(req)
+}
+
+// TimeFormat is RFC 3339 in UTC with milliseconds, as JavaScript's
+// toISOString prints it.
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// drainLimit bounds how much of a long response is read past the excerpt
+// so the connection can be reused.
+const drainLimit = 64 << 10
+
+func (e *HTTPExecutor) readExcerpt(body io.Reader) (string, error) {
+	limit := e.MaxExcerpt
+	if limit <= 0 {
+		limit = 1024
+	}
+	var buf bytes.Buffer
+	_, err := io.CopyN(&buf, body, int64(limit))
+	if err == io.EOF {
+		err = nil
+	}
+	_, _ = io.CopyN(io.Discard, body, drainLimit)
+	return strings.ToValidUTF8(buf.String(), ""), err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func parseRetryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}

@@ -1,0 +1,452 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/recoron/recoron/scheduler/cron"
+	"github.com/recoron/recoron/scheduler/internal/wheel"
+)
+
+// Overlap decides what happens when a job's slot comes while its previous
+// run is still in flight.
+type Overlap int
+
+const (
+	// OverlapAllow starts the new run anyway. It is the default.
+	OverlapAllow Overlap = iota
+	// OverlapSkip records the slot as skipped.
+	OverlapSkip
+)
+
+// Job is a schedule bound to an executor.
+type Job struct {
+	// ID identifies the job; adding a job with an existing ID replaces it.
+	ID string
+	// Owner is passed through to every [Run]; servers put the user id here.
+	Owner string
+	// Schedule computes the fire times.
+	Schedule *cron.Schedule
+	// Executor performs the work.
+	Executor Executor
+	// Timeout bounds one execution, retries included; 0 means no bound
+	// other than the scheduler's stop deadline.
+	Timeout time.Duration
+	// Overlap is the policy for a slot that comes while a run is in
+	// flight; the default is OverlapAllow.
+	Overlap Overlap
+}
+
+// Hooks let embedders observe and veto runs. Every hook is optional and is
+// called from the scheduler's goroutines, so it must be safe for concurrent
+// use.
+type Hooks struct {
+	// OnFire is called when a slot comes due, before the run is queued.
+	// It must not block.
+	OnFire func(run Run)
+	// BeforeRun is called by a worker just before the executor. A non-nil
+	// error cancels the run, which is then reported to OnSkip.
+	BeforeRun func(ctx context.Context, run *Run) error
+	// AfterRun is called with the result of every executed run.
+	AfterRun func(ctx context.Context, run Run, res Result)
+	// OnSkip is called for every slot that is not executed: status is
+	// "skipped" (overlap, full queue, shutdown, BeforeRun error) or
+	// "missed" (the slot passed while the scheduler was behind or down).
+	OnSkip func(ctx context.Context, run Run, status, reason string)
+}
+
+// Config configures a [Scheduler]. The zero value is usable.
+type Config struct {
+	// Clock is the time source; the default is [SystemClock].
+	Clock Clock
+	// Logger receives start, stop and error events; the default is
+	// slog.Default().
+	Logger *slog.Logger
+	// Workers is the number of runs executed at once; the default is 256.
+	Workers int
+	// QueueSize bounds runs waiting for a worker; a slot that finds the
+	// queue full is skipped and reported. The default is 65536.
+	QueueSize int
+	// MisfireGrace is how late a slot may fire and still run; slots later
+	// than that are reported as missed, except that the latest missed slot
+	// of a job still runs once. The default is one minute.
+	MisfireGrace time.Duration
+	// Hooks observe runs.
+	Hooks Hooks
+}
+
+// maxMissedReports bounds how many missed slots of one job are reported
+// individually after a long stall; the rest are counted in one log line.
+const maxMissedReports = 1000
+
+type jobState struct {
+	job     Job
+	entry   wheel.Entry[*jobState]
+	running atomic.Int32
+}
+
+type task struct {
+	state *jobState
+	run   Run
+}
+
+// Scheduler fires jobs at their schedule's times and hands each run to a
+// bounded pool of workers. Create one with [New].
+type Scheduler struct {
+	cfg    Config
+	clock  Clock
+	logger *slog.Logger
+
+	mu    sync.Mutex
+	jobs  map[string]*jobState
+	wheel *wheel.Wheel[*jobState]
+	due   []task
+
+	wake     chan struct{}
+	queue    chan task
+	stopping atomic.Bool
+	started  bool
+	loopDone chan struct{}
+	workers  sync.WaitGroup
+
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+}
+
+// New returns a stopped scheduler.
+func New(cfg Config) *Scheduler {
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 256
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 65536
+	}
+	if cfg.MisfireGrace <= 0 {
+		cfg.MisfireGrace = time.Minute
+	}
+	return &Scheduler{
+		cfg:    cfg,
+		clock:  cfg.Clock,
+		logger: cfg.Logger,
+		jobs:   make(map[string]*jobState),
+		wheel:  wheel.New[*jobState](cfg.Clock.Now(), time.Millisecond),
+		wake:   make(chan struct{}, 1),
+		queue:  make(chan task, cfg.QueueSize),
+	}
+}
+
+// Add registers job, or replaces the job with the same ID, and returns its
+// next fire time (zero if it never fires again).
+func (s *Scheduler) Add(job Job) (time.Time, error) {
+	if job.ID == "" {
+		return time.Time{}, errors.New("scheduler: job id is empty")
+	}
+	if job.Schedule == nil || job.Executor == nil {
+		return time.Time{}, fmt.Errorf("scheduler: job %s needs a schedule and an executor", job.ID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	st, ok := s.jobs[job.ID]
+	if !ok {
+		st = &jobState{}
+		st.entry.Value = st
+		s.jobs[job.ID] = st
+	}
+	st.job = job
+
+	next := job.Schedule.Next(s.clock.Now())
+	if next.IsZero() {
+		s.wheel.Cancel(&st.entry)
+	} else {
+		s.wheel.Schedule(&st.entry, next)
+	}
+	s.signal()
+	return next, nil
+}
+
+// Remove unregisters the job; runs in flight continue. It reports whether
+// the job was registered.
+func (s *Scheduler) Remove(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	st, ok := s.jobs[id]
+	if !ok {
+		return false
+	}
+	s.wheel.Cancel(&st.entry)
+	delete(s.jobs, id)
+	s.signal()
+	return true
+}
+
+// NextRun returns the job's next fire time; ok is false for an unknown job.
+func (s *Scheduler) NextRun(id string) (next time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	st, ok := s.jobs[id]
+	if !ok {
+		return time.Time{}, false
+	}
+	return st.entry.Deadline(), true
+}
+
+// Len returns the number of registered jobs.
+func (s *Scheduler) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.jobs)
+}
+
+func (s *Scheduler) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start launches the firing loop and the workers. They run until [Stop];
+// ctx only carries values to executors.
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	if s.started {
+		return errors.New("scheduler: already started")
+	}
+	s.started = true
+	s.runCtx, s.cancelRun = context.WithCancel(context.WithoutCancel(ctx))
+	s.loopDone = make(chan struct{})
+	for range s.cfg.Workers {
+		s.workers.Add(1)
+		go s.work()
+	}
+	go s.loop()
+	s.logger.InfoContext(ctx, "scheduler started", slog.Int("jobs", len(s.jobs)),
+		slog.Int("workers", s.cfg.Workers))
+	return nil
+}
+
+// Stop stops firing, reports queued runs as skipped and waits for runs in
+// flight. When ctx is done first, it cancels their contexts and returns
+// ctx.Err() once they have returned.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.started || s.stopping.Load() {
+		s.mu.Unlock()
+		return nil
+	}
+	s.stopping.Store(true)
+	s.mu.Unlock()
+
+	s.signal()
+	<-s.loopDone
+	close(s.queue)
+
+	done := make(chan struct{})
+	go func() {
+		s.workers.Wait()
+		close(done)
+	}()
+
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		s.logger.WarnContext(ctx, "scheduler stop deadline passed; cancelling runs in flight")
+		s.cancelRun()
+		<-done
+	}
+	s.cancelRun()
+	s.logger.InfoContext(ctx, "scheduler stopped")
+	return err
+}
+
+func (s *Scheduler) loop() {
+	defer close(s.loopDone)
+	for !s.stopping.Load() {
+		wait := s.fireDue()
+
+		timer := s.clock.NewTimer(wait)
+		select {
+		case <-timer.C():
+		case <-s.wake:
+		}
+		timer.Stop()
+	}
+}
+
+// idleWait bounds a sleep with nothing scheduled, so a stuck timer cannot
+// stall the loop forever.
+const idleWait = time.Minute
+
+// fireDue fires every due slot and returns how long to sleep.
+func (s *Scheduler) fireDue() time.Duration {
+	s.mu.Lock()
+	now := s.clock.Now()
+	s.due = s.due[:0]
+	s.wheel.Advance(now, func(e *wheel.Entry[*jobState]) { s.fire(e.Value, now) })
+	due := s.due
+	wait := idleWait
+	if t, ok := s.wheel.NextWake(); ok {
+		wait = min(max(t.Sub(now), 0), idleWait)
+	}
+	s.mu.Unlock()
+
+	for _, t := range due {
+		s.dispatch(t)
+	}
+	return wait
+}
+
+// fire handles one due slot with s.mu held: it reschedules the job from
+// the nominal time and collects the run.
+func (s *Scheduler) fire(st *jobState, now time.Time) {
+	slot := st.entry.Deadline()
+	sched := st.job.Schedule
+
+	next := sched.Next(slot)
+	var missed []time.Time
+	if now.Sub(slot) > s.cfg.MisfireGrace {
+		// The scheduler fell behind: every slot up to now except the
+		// latest is missed, and the latest runs once.
+		missed = append(missed, slot)
+		for !next.IsZero() && !next.After(now) {
+			missed = append(missed, next)
+			next = sched.Next(next)
+		}
+		slot = missed[len(missed)-1]
+		missed = missed[:len(missed)-1]
+	}
+	if !next.IsZero() {
+		s.wheel.Schedule(&st.entry, next)
+	}
+
+	s.reportMissed(st, missed)
+	run := Run{JobID: st.job.ID, Owner: st.job.Owner, ExecutionID: NewID("exe"),
+		ScheduledAt: slot, NextAt: next, Trigger: TriggerSchedule}
+	s.due = append(s.due, task{state: st, run: run})
+}
+
+func (s *Scheduler) reportMissed(st *jobState, missed []time.Time) {
+	if len(missed) == 0 || s.cfg.Hooks.OnSkip == nil {
+		return
+	}
+	if len(missed) > maxMissedReports {
+		s.logger.Warn("scheduler missed slots beyond report cap", slog.String("job_id", st.job.ID),
+			slog.Int("missed", len(missed)), slog.Int("reported", maxMissedReports))
+		missed = missed[len(missed)-maxMissedReports:]
+	}
+	for _, slot := range missed {
+		run := Run{JobID: st.job.ID, Owner: st.job.Owner, ExecutionID: NewID("exe"),
+			ScheduledAt: slot, Trigger: TriggerSchedule}
+		s.cfg.Hooks.OnSkip(s.runCtx, run, "missed", "slot passed while the scheduler was behind")
+	}
+}
+
+func (s *Scheduler) dispatch(t task) {
+	if s.cfg.Hooks.OnFire != nil {
+		s.cfg.Hooks.OnFire(t.run)
+	}
+	if t.state.job.Overlap == OverlapSkip && t.state.running.Load() > 0 {
+		s.skip(t.run, "previous run still in flight")
+		return
+	}
+	t.state.running.Add(1)
+	select {
+	case s.queue <- t:
+	default:
+		t.state.running.Add(-1)
+		s.skip(t.run, "worker queue full")
+	}
+}
+
+func (s *Scheduler) skip(run Run, reason string) {
+	s.logger.Warn("scheduler skipped run", slog.String("job_id", run.JobID),
+		slog.String("execution_id", run.ExecutionID), slog.String("reason", reason))
+	if s.cfg.Hooks.OnSkip != nil {
+		s.cfg.Hooks.OnSkip(s.runCtx, run, StatusSkipped, reason)
+	}
+}
+
+func (s *Scheduler) work() {
+	defer s.workers.Done()
+	for t := range s.queue {
+		if s.stopping.Load() {
+			s.skip(t.run, "scheduler stopped before the run started")
+		} else {
+			s.execute(s.runCtx, t.state.job, t.run)
+		}
+		t.state.running.Add(-1)
+	}
+}
+
+func (s *Scheduler) execute(ctx context.Context, job Job, run Run) Result {
+	if h := s.cfg.Hooks.BeforeRun; h != nil {
+		if err := h(ctx, &run); err != nil {
+			s.skip(run, err.Error())
+			return Result{Status: StatusSkipped, Error: err.Error()}
+		}
+	}
+	runCtx := ctx
+	if job.Timeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, job.Timeout)
+		defer cancel()
+	}
+
+	res := safeExecute(runCtx, job.Executor, run, s.logger)
+	if h := s.cfg.Hooks.AfterRun; h != nil {
+		h(ctx, run, res)
+	}
+	return res
+}
+
+// safeExecute turns an executor panic into a failed result, so one bad
+// job cannot take the worker pool down.
+func safeExecute(ctx context.Context, ex Executor, run Run, logger *slog.Logger) (res Result) {
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			buf := make([]byte, 4096)
+			buf = buf[:runtime.Stack(buf, false)]
+			logger.Error("executor panicked", slog.String("job_id", run.JobID),
+				slog.String("execution_id", run.ExecutionID), slog.Any("panic", p),
+				slog.String("stack", string(buf)))
+			res = Result{Status: StatusFailure, StartedAt: start, Duration: time.Since(start),
+				Error: fmt.Sprintf("executor panicked: %v", p)}
+		}
+	}()
+	return ex.Execute(ctx, run)
+}
+
+// RunNow runs job once, now, outside its schedule, and waits for the
+// result. The job need not be registered. The run goes through BeforeRun
+// and AfterRun like scheduled runs.
+func (s *Scheduler) RunNow(ctx context.Context, job Job) (Run, Result) {
+	var next time.Time
+	s.mu.Lock()
+	if st, ok := s.jobs[job.ID]; ok {
+		next = st.entry.Deadline()
+	}
+	s.mu.Unlock()
+
+	run := Run{JobID: job.ID, Owner: job.Owner, ExecutionID: NewID("exe"),
+		ScheduledAt: s.clock.Now(), NextAt: next, Trigger: TriggerManual}
+	return run, s.execute(ctx, job, run)
+}

@@ -1,0 +1,93 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Transport layers map them to status codes.
+var (
+	// ErrNotFound reports a resource that does not exist or belongs to
+	// another user.
+	ErrNotFound = errors.New("not found")
+	// ErrForbidden reports a key that lacks a scope.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// FieldError is one invalid field of a request.
+type FieldError struct {
+	// Field is the JSON path of the field, such as "schedule" or
+	// "[2].url" in a batch.
+	Field string `json:"field"`
+	// Message says what is wrong and how to fix it, in English.
+	Message string `json:"message"`
+}
+
+// ValidationError lists every invalid field of a request.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid request: " + strings.Join(parts, "; ")
+}
+
+func (e *ValidationError) add(field, format string, args ...any) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (e *ValidationError) prefixed(prefix string) []FieldError {
+	out := make([]FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		out[i] = FieldError{Field: prefix + "." + f.Field, Message: f.Message}
+	}
+	return out
+}
+
+func (e *ValidationError) orNil() error {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Limit names reported in [LimitError].
+const (
+	LimitJobs              = "jobs"
+	LimitAPIKeys           = "apiKeys"
+	LimitMonthlyExecutions = "monthlyExecutions"
+	LimitMinInterval       = "minIntervalSeconds"
+	LimitDailyAPICalls     = "dailyApiCalls"
+	LimitRequestsPerMinute = "requestsPerMinute"
+	LimitTimeout           = "maxTimeoutSeconds"
+)
+
+// LimitError reports a plan limit that a request would exceed.
+type LimitError struct {
+	Plan  string
+	Limit string
+	Value int64
+	// Detail adds context, such as the schedule's actual interval.
+	Detail string
+}
+
+func (e *LimitError) Error() string {
+	msg := fmt.Sprintf("plan %s limit %s (%d) reached", e.Plan, e.Limit, e.Value)
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
+}
+
+// AuthError reports why a request could not be authenticated.
+type AuthError struct {
+	// Reason is one of "missing", "malformed", "invalid", "expired".
+	Reason string
+}
+
+func (e *AuthError) Error() string { return "authentication failed: " + e.Reason + " token" }

@@ -1,0 +1,278 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/recoron/recoron/metering"
+	"github.com/recoron/recoron/scheduler"
+	"github.com/recoron/recoron/scheduler/cron"
+	"github.com/recoron/recoron/store"
+)
+
+// JobInput is a create or partial-update request. Nil fields are absent.
+// A non-nil pointer to a nil map clears the headers.
+type JobInput struct {
+	Name           *string
+	URL            *string
+	Method         *string
+	Schedule       *string
+	Timezone       *string
+	Enabled        *bool
+	Headers        *map[string]string
+	Body           *string
+	TimeoutSeconds *int
+}
+
+// defaultTimeoutSeconds bounds each attempt of jobs that set no timeout.
+const defaultTimeoutSeconds = 30
+
+// apply copies the present fields of in onto j.
+func (in *JobInput) apply(j *store.Job) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&j.Name, in.Name)
+	set(&j.URL, in.URL)
+	set(&j.Schedule, in.Schedule)
+	set(&j.Timezone, in.Timezone)
+	set(&j.Body, in.Body)
+	if in.Method != nil {
+		j.Method = strings.ToUpper(*in.Method)
+	}
+	if in.Enabled != nil {
+		j.Enabled = *in.Enabled
+	}
+	if in.Headers != nil {
+		j.Headers = *in.Headers
+	}
+	if in.TimeoutSeconds != nil {
+		j.TimeoutSeconds = *in.TimeoutSeconds
+	}
+}
+
+// validateJob checks every field of j against the limits of plan and
+// returns its compiled schedule.
+func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule, error) {
+	v := &ValidationError{}
+	validName(v, j.Name)
+	validURL(v, j.URL, s.cfg.AllowPrivateTargets)
+	validMethod(v, j.Method)
+	validHeaders(v, j.Headers)
+	if len(j.Body) > maxBodyLen {
+		v.add("body", "body is %d bytes long; the maximum is %d", len(j.Body), maxBodyLen)
+	}
+	maxTimeout := plan.MaxTimeoutSeconds
+	if maxTimeout <= 0 {
+		maxTimeout = 300
+	}
+	if j.TimeoutSeconds < 0 || j.TimeoutSeconds > maxTimeout {
+		v.add("timeoutSeconds", "timeoutSeconds %d is out of range; use 1 to %d", j.TimeoutSeconds, maxTimeout)
+	}
+
+	var sched *cron.Schedule
+	if _, err := LoadLocation(j.Timezone); err != nil {
+		v.add("timezone", "%s", err)
+	} else if j.Schedule == "" {
+		v.add("schedule", "schedule is required, such as \"0 9 * * *\" or \"@hourly\"")
+	} else if len(j.Schedule) > maxScheduleLen {
+		v.add("schedule", "schedule is %d bytes long; the maximum is %d", len(j.Schedule), maxScheduleLen)
+	} else if sched, err = compileSchedule(j.Schedule, j.Timezone, j.CreatedAt); err != nil {
+		v.add("schedule", "%s", err)
+	}
+	if err := v.orNil(); err != nil {
+		return nil, err
+	}
+
+	if minGap := plan.MinInterval(); minGap > 0 && sched.MinInterval() < minGap {
+		return nil, &LimitError{Plan: plan.Name, Limit: LimitMinInterval, Value: int64(plan.MinIntervalSeconds),
+			Detail: fmt.Sprintf("schedule %q can run every %s", j.Schedule, sched.MinInterval())}
+	}
+	return sched, nil
+}
+
+func (s *Service) newJob(userID string, in JobInput, now time.Time) *store.Job {
+	j := &store.Job{
+		ID:        scheduler.NewID("job"),
+		UserID:    userID,
+		Timezone:  "UTC",
+		Enabled:   true,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	in.apply(j)
+	return j
+}
+
+// CreateJobs validates and creates jobs for the caller, all or none. In a
+// batch, field names in errors are prefixed with the item index.
+func (s *Service) CreateJobs(ctx context.Context, p *Principal, inputs []JobInput, batch bool) ([]*store.Job, error) {
+	plan := s.Plan(p.User)
+	now := s.Now()
+	if batch && len(inputs) == 0 {
+		return nil, &ValidationError{Fields: []FieldError{{Field: "jobs", Message: "batch is empty; send an array of 1 or more jobs"}}}
+	}
+	if len(inputs) > MaxBatch {
+		return nil, &ValidationError{Fields: []FieldError{{Field: "jobs",
+			Message: fmt.Sprintf("batch has %d jobs; the maximum is %d", len(inputs), MaxBatch)}}}
+	}
+
+	jobs := make([]*store.Job, len(inputs))
+	scheds := make([]*cron.Schedule, len(inputs))
+	all := &ValidationError{}
+	for i, in := range inputs {
+		j := s.newJob(p.User.ID, in, now)
+		sched, err := s.validateJob(j, plan)
+		var verr *ValidationError
+		switch {
+		case errors.As(err, &verr) && batch:
+			all.Fields = append(all.Fields, verr.prefixed(fmt.Sprintf("[%d]", i))...)
+		case err != nil:
+			return nil, err
+		}
+		if j.Enabled && sched != nil {
+			j.NextRunAt = sched.Next(now)
+		}
+		jobs[i], scheds[i] = j, sched
+	}
+	if err := all.orNil(); err != nil {
+		return nil, err
+	}
+
+	err := s.store.CreateJobs(ctx, jobs, plan.MaxJobs)
+	if errors.Is(err, store.ErrLimitExceeded) {
+		return nil, &LimitError{Plan: plan.Name, Limit: LimitJobs, Value: int64(plan.MaxJobs)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating jobs: %w", err)
+	}
+	for i, j := range jobs {
+		s.sync(ctx, j, scheds[i])
+	}
+	return jobs, nil
+}
+
+// sync registers an enabled job with the scheduler or removes a disabled
+// one, and sets j.NextRunAt to the scheduler's next fire time.
+func (s *Service) sync(ctx context.Context, j *store.Job, sched *cron.Schedule) {
+	if !j.Enabled {
+		s.sched.Remove(j.ID)
+		j.NextRunAt = time.Time{}
+		return
+	}
+	next, err := s.sched.Add(s.schedulerJob(j, sched))
+	if err != nil {
+		s.logger.ErrorContext(ctx, "job not scheduled", slog.String("job_id", j.ID), slog.Any("err", err))
+		return
+	}
+	j.NextRunAt = next
+}
+
+// register compiles j and adds it to the scheduler.
+func (s *Service) register(j *store.Job) (time.Time, error) {
+	sched, err := compileSchedule(j.Schedule, j.Timezone, j.CreatedAt)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.sched.Add(s.schedulerJob(j, sched))
+}
+
+func (s *Service) schedulerJob(j *store.Job, sched *cron.Schedule) scheduler.Job {
+	return scheduler.Job{ID: j.ID, Owner: j.UserID, Schedule: sched, Executor: s.executor(j)}
+}
+
+func (s *Service) executor(j *store.Job) *scheduler.HTTPExecutor {
+	timeout := j.TimeoutSeconds
+	if timeout <= 0 {
+		timeout = defaultTimeoutSeconds
+	}
+	return &scheduler.HTTPExecutor{
+		Client:  s.client,
+		Method:  j.Method,
+		URL:     j.URL,
+		Header:  j.Headers,
+		Body:    j.Body,
+		Timeout: time.Duration(timeout) * time.Second,
+		Retry:   s.cfg.DefaultRetry,
+	}
+}
+
+// live fills in the scheduler's view of when j runs next.
+func (s *Service) live(j *store.Job) *store.Job {
+	j.NextRunAt = time.Time{}
+	if j.Enabled {
+		if next, ok := s.sched.NextRun(j.ID); ok {
+			j.NextRunAt = next
+		}
+	}
+	return j
+}
+
+// GetJob returns one of the caller's jobs.
+func (s *Service) GetJob(ctx context.Context, p *Principal, id string) (*store.Job, error) {
+	j, err := s.store.GetJob(ctx, p.User.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.live(j), nil
+}
+
+// ListJobs returns the caller's jobs, oldest first.
+func (s *Service) ListJobs(ctx context.Context, p *Principal, page store.Page) ([]*store.Job, error) {
+	jobs, err := s.store.ListJobs(ctx, p.User.ID, page)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		s.live(j)
+	}
+	return jobs, nil
+}
+
+// UpdateJob applies a partial update to one of the caller's jobs.
+func (s *Service) UpdateJob(ctx context.Context, p *Principal, id string, in JobInput) (*store.Job, error) {
+	j, err := s.GetJob(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	in.apply(j)
+	sched, err := s.validateJob(j, s.Plan(p.User))
+	if err != nil {
+		return nil, err
+	}
+	j.UpdatedAt = s.Now()
+	if j.Enabled {
+		j.NextRunAt = sched.Next(j.UpdatedAt)
+	} else {
+		j.NextRunAt = time.Time{}
+	}
+	if err := s.store.UpdateJob(ctx, j); errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("updating job %s: %w", id, err)
+	}
+	s.sync(ctx, j, sched)
+	return j, nil
+}
+
+// DeleteJob deletes one of the caller's jobs and its history.
+func (s *Service) DeleteJob(ctx context.Context, p *Principal, id string) error {
+	err := s.store.DeleteJob(ctx, p.User.ID, id, s.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("deleting job %s: %w", id, err)
+	}
+	s.sched.Remove(id)
+	return nil
+}

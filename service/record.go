@@ -1,0 +1,201 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/recoron/recoron/metering"
+	"github.com/recoron/recoron/scheduler"
+	"github.com/recoron/recoron/store"
+)
+
+// historyDefault is the number of executions kept per job when the plan
+// sets none.
+const historyDefault = 100
+
+func (s *Service) userPlan(ctx context.Context, userID string) (metering.Plan, error) {
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil {
+		return metering.Plan{}, fmt.Errorf("looking up user %s: %w", userID, err)
+	}
+	return s.Plan(u), nil
+}
+
+func retention(plan metering.Plan) int {
+	if plan.HistoryRetention > 0 {
+		return plan.HistoryRetention
+	}
+	return historyDefault
+}
+
+// beforeRun records the start of a scheduled run and enforces the
+// monthly execution budget.
+func (s *Service) beforeRun(ctx context.Context, run *scheduler.Run) error {
+	plan, err := s.userPlan(ctx, run.Owner)
+	if err != nil {
+		return err
+	}
+	e := &store.Execution{
+		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
+		ScheduledAt: run.ScheduledAt, StartedAt: s.Now(), Status: store.StatusRunning,
+	}
+	err = s.store.BeginExecution(ctx, e, plan.MonthlyExecutions)
+	if errors.Is(err, store.ErrLimitExceeded) {
+		return &LimitError{Plan: plan.Name, Limit: LimitMonthlyExecutions, Value: plan.MonthlyExecutions}
+	}
+	return err
+}
+
+func executionFrom(run scheduler.Run, res scheduler.Result) *store.Execution {
+	e := &store.Execution{
+		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
+		ScheduledAt: run.ScheduledAt, StartedAt: res.StartedAt,
+		FinishedAt: res.StartedAt.Add(res.Duration), Status: res.Status,
+		StatusCode: res.StatusCode, DurationMs: res.Duration.Milliseconds(), Error: res.Error,
+		ResponseExcerpt: res.ResponseExcerpt,
+	}
+	for _, a := range res.Attempts {
+		e.Attempts = append(e.Attempts, store.Attempt{Number: a.Number, StartedAt: a.StartedAt,
+			DurationMs: a.Duration.Milliseconds(), StatusCode: a.StatusCode, Error: a.Error})
+	}
+	return e
+}
+
+// afterRun stores the outcome of a scheduled run and the job's run times.
+func (s *Service) afterRun(ctx context.Context, run scheduler.Run, res scheduler.Result) {
+	logAttrs := []any{slog.String("job_id", run.JobID), slog.String("execution_id", run.ExecutionID)}
+	plan, err := s.userPlan(ctx, run.Owner)
+	if err != nil {
+		s.logger.ErrorContext(ctx, "execution not recorded", append(logAttrs, slog.Any("err", err))...)
+		return
+	}
+	if err := s.store.FinishExecution(ctx, executionFrom(run, res), retention(plan)); err != nil {
+		s.logger.ErrorContext(ctx, "execution not recorded", append(logAttrs, slog.Any("err", err))...)
+	}
+	if run.Trigger == scheduler.TriggerSchedule {
+		if err := s.store.SetJobRunTimes(ctx, run.JobID, run.ScheduledAt, run.NextAt); err != nil {
+			s.logger.ErrorContext(ctx, "job run times not stored", append(logAttrs, slog.Any("err", err))...)
+		}
+	}
+	if res.Status != scheduler.StatusSuccess {
+		s.logger.InfoContext(ctx, "job run failed", append(logAttrs, slog.String("status", res.Status),
+			slog.Int("status_code", res.StatusCode), slog.String("error", res.Error))...)
+	}
+}
+
+// onSkip records a slot that did not run.
+func (s *Service) onSkip(ctx context.Context, run scheduler.Run, status, reason string) {
+	now := s.Now()
+	e := &store.Execution{
+		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
+		ScheduledAt: run.ScheduledAt, StartedAt: now, FinishedAt: now, Status: status, Error: reason,
+	}
+	plan, err := s.userPlan(ctx, run.Owner)
+	if err == nil {
+		err = s.store.BeginExecution(ctx, e, 0)
+	}
+	if err == nil {
+		err = s.store.FinishExecution(ctx, e, retention(plan))
+	}
+	if err != nil {
+		s.logger.ErrorContext(ctx, "skipped slot not recorded", slog.String("job_id", run.JobID),
+			slog.String("execution_id", run.ExecutionID), slog.Any("err", err))
+	}
+}
+
+// ExecuteJob runs one of the caller's jobs now with a single attempt and
+// returns the recorded execution. It counts as one execution.
+func (s *Service) ExecuteJob(ctx context.Context, p *Principal, id string) (*store.Execution, error) {
+	j, err := s.GetJob(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	plan := s.Plan(p.User)
+	now := s.Now()
+	run := scheduler.Run{JobID: j.ID, Owner: j.UserID, ExecutionID: scheduler.NewID("exe"),
+		ScheduledAt: now, NextAt: j.NextRunAt, Trigger: scheduler.TriggerManual}
+	start := &store.Execution{ID: run.ExecutionID, JobID: j.ID, UserID: j.UserID,
+		Trigger: run.Trigger, ScheduledAt: now, StartedAt: now, Status: store.StatusRunning}
+	err = s.store.BeginExecution(ctx, start, plan.MonthlyExecutions)
+	if errors.Is(err, store.ErrLimitExceeded) {
+		return nil, &LimitError{Plan: plan.Name, Limit: LimitMonthlyExecutions, Value: plan.MonthlyExecutions}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("recording execution of job %s: %w", id, err)
+	}
+
+	res := s.executor(j).Execute(ctx, run)
+	e := executionFrom(run, res)
+	// The caller may have gone away; the record must still be written.
+	if err := s.store.FinishExecution(context.WithoutCancel(ctx), e, retention(plan)); err != nil {
+		return nil, fmt.Errorf("recording execution of job %s: %w", id, err)
+	}
+	return e, nil
+}
+
+// ListExecutions returns executions of one of the caller's jobs, newest
+// first.
+func (s *Service) ListExecutions(ctx context.Context, p *Principal, jobID string, page store.Page) ([]*store.Execution, error) {
+	list, err := s.store.ListExecutions(ctx, p.User.ID, jobID, page)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	return list, err
+}
+
+// GetExecution returns one execution of one of the caller's jobs.
+func (s *Service) GetExecution(ctx context.Context, p *Principal, jobID, id string) (*store.Execution, error) {
+	e, err := s.store.GetExecution(ctx, p.User.ID, jobID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	return e, err
+}
+
+// UsageReport is the caller's usage with live counts.
+type UsageReport struct {
+	Jobs, APIKeys int
+	Usage         store.Usage
+	Plan          metering.Plan
+	BilledAmount  float64
+}
+
+// Usage returns the caller's usage for the current UTC day and month,
+// including API calls not yet flushed.
+func (s *Service) Usage(ctx context.Context, p *Principal) (*UsageReport, error) {
+	now := s.Now()
+	u, err := s.store.GetUsage(ctx, p.User.ID, now)
+	if err != nil {
+		return nil, fmt.Errorf("reading usage: %w", err)
+	}
+	jobs, err := s.store.ListJobs(ctx, p.User.ID, store.Page{})
+	if err != nil {
+		return nil, fmt.Errorf("counting jobs: %w", err)
+	}
+	keys, err := s.store.ListAPIKeys(ctx, p.User.ID)
+	if err != nil {
+		return nil, fmt.Errorf("counting api keys: %w", err)
+	}
+	daily, monthly := s.meter.PendingAPICalls(p.User.ID, now)
+	u.Day.APICalls += daily
+	u.Month.APICalls += monthly
+	u.Day.PeakJobs = max(u.Day.PeakJobs, int64(len(jobs)))
+	u.Day.PeakAPIKeys = max(u.Day.PeakAPIKeys, int64(len(keys)))
+	plan := s.Plan(p.User)
+	return &UsageReport{Jobs: len(jobs), APIKeys: len(keys), Usage: *u, Plan: plan,
+		BilledAmount: plan.Bill(u.Month.Executions)}, nil
+}
+
+// DailyAPICalls returns the caller's API calls so far today, flushed or
+// not.
+func (s *Service) DailyAPICalls(ctx context.Context, userID string, now time.Time) (int64, error) {
+	u, err := s.store.GetUsage(ctx, userID, now)
+	if err != nil {
+		return 0, err
+	}
+	daily, _ := s.meter.PendingAPICalls(userID, now)
+	return u.Day.APICalls + daily, nil
+}

@@ -1,0 +1,164 @@
+// Package service is the ReCoron application layer: it validates requests,
+// enforces plan limits, keeps the scheduler in step with the store and
+// records every execution. Transports such as httpapi call it.
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/recoron/recoron/metering"
+	"github.com/recoron/recoron/scheduler"
+	"github.com/recoron/recoron/store"
+)
+
+// Config configures a [Service].
+type Config struct {
+	// Store holds all data. Required.
+	Store store.Store
+	// Plans are the available plans; the default is metering.DefaultPlans.
+	Plans metering.Plans
+	// Clock is the time source of the scheduler and the service; the
+	// default is the wall clock.
+	Clock scheduler.Clock
+	// Logger receives service events; the default is slog.Default().
+	Logger *slog.Logger
+	// AllowPrivateTargets lets jobs call loopback and private addresses.
+	// The default (false) rejects them at validation and at connect time.
+	AllowPrivateTargets bool
+	// HTTPClient makes job calls; the default is
+	// scheduler.NewHTTPClient with the guard set by AllowPrivateTargets.
+	HTTPClient *http.Client
+	// Workers is the number of concurrent runs; the default is 256.
+	Workers int
+	// MeterFlushInterval is how often API-call counts are written; the
+	// default is 5s.
+	MeterFlushInterval time.Duration
+	// DefaultRetry applies to jobs that set no retry policy.
+	DefaultRetry scheduler.RetryPolicy
+}
+
+// Service ties the store, the scheduler and the meter together.
+type Service struct {
+	cfg    Config
+	store  store.Store
+	plans  metering.Plans
+	clock  scheduler.Clock
+	logger *slog.Logger
+	client *http.Client
+	sched  *scheduler.Scheduler
+	meter  *metering.Meter
+}
+
+// New returns a stopped service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("service: config has no store")
+	}
+	if cfg.Plans == nil {
+		cfg.Plans = metering.DefaultPlans()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = scheduler.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = scheduler.NewHTTPClient(scheduler.HTTPClientConfig{
+			AllowPrivateTargets: cfg.AllowPrivateTargets,
+		})
+	}
+	for _, name := range []string{metering.PlanFree, metering.PlanUnlimited} {
+		if _, ok := cfg.Plans[name]; !ok {
+			return nil, fmt.Errorf("service: plans must include %q", name)
+		}
+	}
+	s := &Service{
+		cfg:    cfg,
+		store:  cfg.Store,
+		plans:  cfg.Plans,
+		clock:  cfg.Clock,
+		logger: cfg.Logger,
+		client: cfg.HTTPClient,
+	}
+	s.sched = scheduler.New(scheduler.Config{
+		Clock:   cfg.Clock,
+		Logger:  cfg.Logger,
+		Workers: cfg.Workers,
+		Hooks: scheduler.Hooks{
+			BeforeRun: s.beforeRun,
+			AfterRun:  s.afterRun,
+			OnSkip:    s.onSkip,
+		},
+	})
+	s.meter = metering.New(metering.Config{
+		Store:         cfg.Store,
+		FlushInterval: cfg.MeterFlushInterval,
+		Now:           cfg.Clock.Now,
+		Logger:        cfg.Logger,
+	})
+	return s, nil
+}
+
+// Store returns the service's store.
+func (s *Service) Store() store.Store { return s.store }
+
+// Meter returns the service's meter.
+func (s *Service) Meter() *metering.Meter { return s.meter }
+
+// Scheduler returns the service's scheduler.
+func (s *Service) Scheduler() *scheduler.Scheduler { return s.sched }
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
+// Plan returns the plan of a user, falling back to free for an unknown
+// plan name so a bad plans file cannot lift every limit.
+func (s *Service) Plan(u *store.User) metering.Plan {
+	if p, ok := s.plans[u.Plan]; ok {
+		return p
+	}
+	s.logger.Warn("user has unknown plan; applying free plan", slog.String("user_id", u.ID),
+		slog.String("plan", u.Plan))
+	return s.plans[metering.PlanFree]
+}
+
+// Start registers every enabled job with the scheduler and starts it and
+// the meter.
+func (s *Service) Start(ctx context.Context) error {
+	jobs, err := s.store.ListEnabledJobs(ctx)
+	if err != nil {
+		return fmt.Errorf("loading jobs: %w", err)
+	}
+	for _, j := range jobs {
+		if _, err := s.register(j); err != nil {
+			s.logger.ErrorContext(ctx, "job not scheduled", slog.String("job_id", j.ID),
+				slog.Any("err", err))
+		}
+	}
+	if err := s.sched.Start(ctx); err != nil {
+		return err
+	}
+	s.meter.Start(ctx)
+	s.logger.InfoContext(ctx, "service started", slog.Int("jobs", len(jobs)))
+	return nil
+}
+
+// Stop stops firing, waits for runs in flight until ctx is done, and
+// flushes the meter.
+func (s *Service) Stop(ctx context.Context) error {
+	schedErr := s.sched.Stop(ctx)
+	meterErr := s.meter.Stop(context.WithoutCancel(ctx))
+	if meterErr != nil {
+		s.logger.ErrorContext(ctx, "final metering flush failed", slog.Any("err", meterErr))
+	}
+	s.logger.InfoContext(ctx, "service stopped")
+	if schedErr != nil {
+		return schedErr
+	}
+	return meterErr
+}

@@ -1,0 +1,157 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/recoron/recoron/store"
+)
+
+func monthKey(t time.Time) string { return t.UTC().Format("2006-01") }
+
+func monthlyExecutions(txn *memdb.Txn, userID string, at time.Time) (int64, error) {
+	rows, err := list[usageRow](txn, "usage", "id_prefix", store.Page{}, userID, monthKey(at))
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, r := range rows {
+		n += r.Executions
+	}
+	return n, nil
+}
+
+// BeginExecution implements [store.Store].
+func (s *Store) BeginExecution(ctx context.Context, e *store.Execution, monthlyMax int64) error {
+	return s.write(func(txn *memdb.Txn) error {
+		if e.Counted() {
+			n, err := monthlyExecutions(txn, e.UserID, e.StartedAt)
+			if err != nil {
+				return err
+			}
+			if monthlyMax > 0 && n >= monthlyMax {
+				return store.ErrLimitExceeded
+			}
+			err = updateUsage(txn, e.UserID, e.StartedAt, func(d *store.DailyUsage) { d.Executions++ })
+			if err != nil {
+				return err
+			}
+		}
+		return txn.Insert("executions", e.Clone())
+	})
+}
+
+// FinishExecution implements [store.Store].
+func (s *Store) FinishExecution(ctx context.Context, e *store.Execution, keep int) error {
+	return s.write(func(txn *memdb.Txn) error {
+		if err := txn.Insert("executions", e.Clone()); err != nil {
+			return err
+		}
+		if j, err := first[store.Job](txn, "jobs", "id", e.JobID); err == nil {
+			c := j.Clone()
+			if e.ScheduledAt.After(c.LastRunAt) {
+				c.LastRunAt = e.ScheduledAt
+			}
+			if err := txn.Insert("jobs", c); err != nil {
+				return err
+			}
+		}
+		if keep <= 0 {
+			return nil
+		}
+		all, err := list[store.Execution](txn, "executions", "job_prefix", store.Page{}, e.JobID)
+		if err != nil {
+			return err
+		}
+		for _, old := range all[:max(0, len(all)-keep)] {
+			if err := txn.Delete("executions", old); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// GetExecution implements [store.Store].
+func (s *Store) GetExecution(ctx context.Context, userID, jobID, id string) (*store.Execution, error) {
+	e, err := first[store.Execution](s.db.Txn(false), "executions", "job", jobID, id)
+	if err != nil {
+		return nil, err
+	}
+	if e.UserID != userID {
+		return nil, store.ErrNotFound
+	}
+	return e.Clone(), nil
+}
+
+// ListExecutions implements [store.Store].
+func (s *Store) ListExecutions(ctx context.Context, userID, jobID string, page store.Page) ([]*store.Execution, error) {
+	txn := s.db.Txn(false)
+	if _, err := first[store.Job](txn, "jobs", "user", userID, jobID); err != nil {
+		return nil, err
+	}
+	all, err := list[store.Execution](txn, "executions", "job_prefix", store.Page{}, jobID)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(all)
+	var out []*store.Execution
+	for _, e := range all {
+		if page.After != "" && e.ID >= page.After {
+			continue
+		}
+		out = append(out, e.Clone())
+		if page.Limit > 0 && len(out) == page.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// AddAPICalls implements [store.Store].
+func (s *Store) AddAPICalls(ctx context.Context, day time.Time, calls map[string]int64) error {
+	return s.write(func(txn *memdb.Txn) error {
+		for userID, n := range calls {
+			err := updateUsage(txn, userID, day, func(d *store.DailyUsage) { d.APICalls += n })
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// GetUsage implements [store.Store].
+func (s *Store) GetUsage(ctx context.Context, userID string, day time.Time) (*store.Usage, error) {
+	txn := s.db.Txn(false)
+	u := &store.Usage{}
+	u.Day.Date = store.Day(day)
+	if row, err := first[usageRow](txn, "usage", "id", userID, dayKey(day)); err == nil {
+		u.Day = row.DailyUsage
+	}
+	rows, err := list[usageRow](txn, "usage", "id_prefix", store.Page{}, userID, monthKey(day))
+	if err != nil {
+		return nil, err
+	}
+	y, m, _ := day.UTC().Date()
+	u.Month.Year, u.Month.Month = y, m
+	for _, r := range rows {
+		u.Month.Executions += r.Executions
+		u.Month.APICalls += r.APICalls
+	}
+	if p, err := first[paidRow](txn, "paid", "id", userID, monthKey(day)); err == nil {
+		u.Month.Paid = p.Paid
+	}
+	return u, nil
+}
+
+// SetMonthPaid implements [store.Store].
+func (s *Store) SetMonthPaid(ctx context.Context, userID string, year int, month time.Month, paid bool) error {
+	key := time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+	return s.write(func(txn *memdb.Txn) error {
+		return txn.Insert("paid", &paidRow{UserID: userID, MonthKey: key, Paid: paid})
+	})
+}

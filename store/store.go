@@ -1,0 +1,116 @@
+// Package store defines the persistence interface of ReCoron and the records
+// it keeps: users, API keys, jobs, executions and usage counters.
+//
+// Backends live in subpackages. Every method takes a context first and is
+// safe for concurrent use. Methods that must check a limit and write (job and
+// key creation, execution budgets) do both atomically, so concurrent callers
+// can never push a user past a limit.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors returned by every backend. Wrap-aware callers use
+// errors.Is.
+var (
+	// ErrNotFound reports that the record does not exist or belongs to
+	// another user.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict reports a duplicate id or unique key.
+	ErrConflict = errors.New("store: conflict")
+	// ErrLimitExceeded reports that a write would exceed the limit passed
+	// by the caller; nothing was written.
+	ErrLimitExceeded = errors.New("store: limit exceeded")
+)
+
+// Store is the persistence interface shared by all backends.
+type Store interface {
+	// CreateUser inserts u.
+	CreateUser(ctx context.Context, u *User) error
+	// GetUser returns the user with the given id.
+	GetUser(ctx context.Context, id string) (*User, error)
+	// ListUsers returns every user, oldest first.
+	ListUsers(ctx context.Context) ([]*User, error)
+	// UpdateUser replaces the stored user with the same id.
+	UpdateUser(ctx context.Context, u *User) error
+	// CountUsers returns the number of users.
+	CountUsers(ctx context.Context) (int, error)
+
+	// CreateAPIKey inserts k unless the user already holds max keys
+	// (max <= 0 means no limit), and counts the creation in the user's
+	// daily activity for k.CreatedAt.
+	CreateAPIKey(ctx context.Context, k *APIKey, max int) error
+	// GetAPIKey returns the user's key with the given id.
+	GetAPIKey(ctx context.Context, userID, id string) (*APIKey, error)
+	// GetAPIKeyByHash returns the key whose token hashes to hash.
+	GetAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	// ListAPIKeys returns the user's keys, oldest first.
+	ListAPIKeys(ctx context.Context, userID string) ([]*APIKey, error)
+	// DeleteAPIKey removes the user's key and counts the deletion in the
+	// daily activity for now.
+	DeleteAPIKey(ctx context.Context, userID, id string, now time.Time) error
+	// TouchAPIKeys sets lastUsedAt of each key id to the given time when it
+	// is later than the stored one. Unknown ids are ignored.
+	TouchAPIKeys(ctx context.Context, used map[string]time.Time) error
+
+	// CreateJobs inserts all jobs of one user or none. It fails with
+	// ErrLimitExceeded when the user would hold more than max jobs
+	// (max <= 0 means no limit), and counts the creations in the daily
+	// activity for the first job's CreatedAt.
+	CreateJobs(ctx context.Context, jobs []*Job, max int) error
+	// GetJob returns the user's job with the given id.
+	GetJob(ctx context.Context, userID, id string) (*Job, error)
+	// GetJobByID returns a job of any user; the scheduler uses it.
+	GetJobByID(ctx context.Context, id string) (*Job, error)
+	// ListJobs returns the user's jobs, oldest first.
+	ListJobs(ctx context.Context, userID string, page Page) ([]*Job, error)
+	// ListEnabledJobs returns every enabled job of every user.
+	ListEnabledJobs(ctx context.Context) ([]*Job, error)
+	// UpdateJob replaces the stored job with the same id and user.
+	UpdateJob(ctx context.Context, j *Job) error
+	// SetJobRunTimes sets lastRunAt and nextRunAt of a job without touching
+	// its other fields. A missing job is not an error.
+	SetJobRunTimes(ctx context.Context, id string, lastRunAt, nextRunAt time.Time) error
+	// DeleteJob removes the user's job with its executions and counts the
+	// deletion in the daily activity for now.
+	DeleteJob(ctx context.Context, userID, id string, now time.Time) error
+
+	// BeginExecution inserts e and, unless its status is skipped or
+	// missed, adds one to the user's execution count for the day of
+	// e.StartedAt. It fails with ErrLimitExceeded, writing nothing, when
+	// the user's executions in that calendar month (UTC) already reach
+	// monthlyMax (monthlyMax <= 0 means no limit).
+	BeginExecution(ctx context.Context, e *Execution, monthlyMax int64) error
+	// FinishExecution stores the final state of e, sets the job's
+	// lastRunAt to e.ScheduledAt, and deletes the job's oldest executions
+	// beyond keep (keep <= 0 keeps all).
+	FinishExecution(ctx context.Context, e *Execution, keep int) error
+	// GetExecution returns one execution of the user's job.
+	GetExecution(ctx context.Context, userID, jobID, id string) (*Execution, error)
+	// ListExecutions returns the user's job executions, newest first.
+	ListExecutions(ctx context.Context, userID, jobID string, page Page) ([]*Execution, error)
+
+	// AddAPICalls adds counts of authenticated requests per user to the
+	// given UTC day.
+	AddAPICalls(ctx context.Context, day time.Time, calls map[string]int64) error
+	// GetUsage returns the user's counters for the UTC day containing
+	// day and for its month.
+	GetUsage(ctx context.Context, userID string, day time.Time) (*Usage, error)
+	// SetMonthPaid marks the user's month as paid or unpaid.
+	SetMonthPaid(ctx context.Context, userID string, year int, month time.Month, paid bool) error
+
+	// Close releases the backend's resources.
+	Close() error
+}
+
+// Page selects a slice of a list. The zero Page selects everything.
+type Page struct {
+	// Limit is the maximum number of records; 0 means no limit.
+	Limit int
+	// After is an exclusive cursor: the id of the last record of the
+	// previous page. Ids sort by creation time.
+	After string
+}
