@@ -86,9 +86,31 @@ type Config struct {
 const maxMissedReports = 1000
 
 type jobState struct {
-	job     Job
-	entry   wheel.Entry[*jobState]
+	job   Job
+	entry wheel.Entry[*jobState]
+	// slot is the nominal time the entry is scheduled for, in Unix
+	// nanoseconds, or 0 when the job has no next run. The wheel unschedules
+	// an entry before firing it, so the scheduler keeps its own copy.
+	slot    int64
 	running atomic.Int32
+}
+
+func (st *jobState) nextSlot() time.Time {
+	if st.slot == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, st.slot).UTC()
+}
+
+// schedule puts the entry in the wheel at t, or takes it out for a zero t.
+func (s *Scheduler) schedule(st *jobState, t time.Time) {
+	if t.IsZero() {
+		st.slot = 0
+		s.wheel.Cancel(&st.entry)
+		return
+	}
+	st.slot = t.UnixNano()
+	s.wheel.Schedule(&st.entry, t)
 }
 
 type task struct {
@@ -168,11 +190,7 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	st.job = job
 
 	next := job.Schedule.Next(s.clock.Now())
-	if next.IsZero() {
-		s.wheel.Cancel(&st.entry)
-	} else {
-		s.wheel.Schedule(&st.entry, next)
-	}
+	s.schedule(st, next)
 	s.signal()
 	return next, nil
 }
@@ -202,7 +220,7 @@ func (s *Scheduler) NextRun(id string) (next time.Time, ok bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return st.entry.Deadline(), true
+	return st.nextSlot(), true
 }
 
 // Len returns the number of registered jobs.
@@ -317,7 +335,7 @@ func (s *Scheduler) fireDue() time.Duration {
 // fire handles one due slot with s.mu held: it reschedules the job from
 // the nominal time and collects the run.
 func (s *Scheduler) fire(st *jobState, now time.Time) {
-	slot := st.entry.Deadline()
+	slot := st.nextSlot()
 	sched := st.job.Schedule
 
 	next := sched.Next(slot)
@@ -333,9 +351,7 @@ func (s *Scheduler) fire(st *jobState, now time.Time) {
 		slot = missed[len(missed)-1]
 		missed = missed[:len(missed)-1]
 	}
-	if !next.IsZero() {
-		s.wheel.Schedule(&st.entry, next)
-	}
+	s.schedule(st, next)
 
 	s.reportMissed(st, missed)
 	run := Run{JobID: st.job.ID, Owner: st.job.Owner, ExecutionID: NewID("exe"),
@@ -442,7 +458,7 @@ func (s *Scheduler) RunNow(ctx context.Context, job Job) (Run, Result) {
 	var next time.Time
 	s.mu.Lock()
 	if st, ok := s.jobs[job.ID]; ok {
-		next = st.entry.Deadline()
+		next = st.nextSlot()
 	}
 	s.mu.Unlock()
 

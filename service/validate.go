@@ -88,7 +88,7 @@ func validURL(v *ValidationError, raw string, allowPrivate bool) {
 func targetMessage(err error) string {
 	msg := err.Error()
 	if strings.Contains(msg, scheduler.ErrBlockedTarget.Error()) {
-		msg += "; jobs may only call public addresses unless the server allows private targets"
+		msg += "; jobs may only call public addresses unless the server runs with --allow-private-targets (RECORON_ALLOW_PRIVATE_TARGETS=true)"
 	}
 	return msg
 }

@@ -1,0 +1,340 @@
+package scheduler_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/recoron/recoron/scheduler"
+	"github.com/recoron/recoron/scheduler/cron"
+	"github.com/recoron/recoron/scheduler/schedulertest"
+)
+
+var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// recorder is an executor that sends every run to a channel.
+type recorder struct {
+	runs  chan scheduler.Run
+	block chan struct{} // when non-nil, runs wait for it to close
+}
+
+func newRecorder() *recorder { return &recorder{runs: make(chan scheduler.Run, 1000)} }
+
+func (r *recorder) Execute(ctx context.Context, run scheduler.Run) scheduler.Result {
+	r.runs <- run
+	if r.block != nil {
+		select {
+		case <-r.block:
+		case <-ctx.Done():
+			return scheduler.Result{Status: scheduler.StatusTimeout, Error: ctx.Err().Error()}
+		}
+	}
+	return scheduler.Result{Status: scheduler.StatusSuccess}
+}
+
+func (r *recorder) next(t *testing.T) scheduler.Run {
+	t.Helper()
+	select {
+	case run := <-r.runs:
+		return run
+	case <-time.After(5 * time.Second):
+		t.Fatal("no run within 5s")
+		return scheduler.Run{}
+	}
+}
+
+func (r *recorder) none(t *testing.T) {
+	t.Helper()
+	select {
+	case run := <-r.runs:
+		t.Fatalf("unexpected run %+v", run)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+type harness struct {
+	clock *schedulertest.Clock
+	sched *scheduler.Scheduler
+
+	mu    sync.Mutex
+	skips []string
+}
+
+func newHarness(t *testing.T, cfg scheduler.Config) *harness {
+	t.Helper()
+	h := &harness{clock: schedulertest.NewClock(epoch)}
+	cfg.Clock = h.clock
+	if cfg.Hooks.OnSkip == nil {
+		cfg.Hooks.OnSkip = func(_ context.Context, run scheduler.Run, status, reason string) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.skips = append(h.skips, status+" "+run.ScheduledAt.Format(time.TimeOnly)+" "+reason)
+		}
+	}
+	h.sched = scheduler.New(cfg)
+	if err := h.sched.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.sched.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	return h
+}
+
+// advance moves the fake clock once the scheduler is asleep.
+func (h *harness) advance(t *testing.T, d time.Duration) {
+	t.Helper()
+	if !h.clock.WaitForTimers(1, 5*time.Second) {
+		t.Fatal("scheduler never went to sleep")
+	}
+	h.clock.Advance(d)
+}
+
+func (h *harness) skipped() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.skips...)
+}
+
+func mustCompile(t *testing.T, expr string) *cron.Schedule {
+	t.Helper()
+	s, err := cron.Compile(expr, cron.Options{Location: time.UTC, Anchor: epoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestEverySecondFiresAtNominalTimes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{})
+	rec := newRecorder()
+	next, err := h.sched.Add(scheduler.Job{ID: "j1", Owner: "u1", Schedule: mustCompile(t, "* * * * * *"), Executor: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := epoch.Add(time.Second); !next.Equal(want) {
+		t.Fatalf("next = %v, want %v", next, want)
+	}
+
+	for i := 1; i <= 5; i++ {
+		// Advancing by slightly more than a second each time must not
+		// make the nominal times drift.
+		h.advance(t, time.Second+3*time.Millisecond)
+		run := rec.next(t)
+		if want := epoch.Add(time.Duration(i) * time.Second); !run.ScheduledAt.Equal(want) {
+			t.Errorf("run %d scheduled at %v, want %v", i, run.ScheduledAt, want)
+		}
+		if run.JobID != "j1" || run.Owner != "u1" || run.Trigger != scheduler.TriggerSchedule {
+			t.Errorf("run %d = %+v", i, run)
+		}
+		if run.ExecutionID == "" {
+			t.Errorf("run %d has no execution id", i)
+		}
+	}
+}
+
+func TestRemoveStopsFiring(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{})
+	rec := newRecorder()
+	if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, "* * * * * *"), Executor: rec}); err != nil {
+		t.Fatal(err)
+	}
+	if !h.sched.Remove("j") {
+		t.Fatal("Remove reported the job unknown")
+	}
+	if h.sched.Remove("j") {
+		t.Fatal("second Remove reported the job known")
+	}
+	h.clock.Advance(3 * time.Second)
+	rec.none(t)
+	if _, ok := h.sched.NextRun("j"); ok {
+		t.Error("NextRun still knows the removed job")
+	}
+}
+
+func TestReplaceKeepsOneEntry(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{})
+	rec := newRecorder()
+	for _, expr := range []string{"* * * * * *", "*/5 * * * * *"} {
+		if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, expr), Executor: rec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h.sched.Len() != 1 {
+		t.Fatalf("Len = %d, want 1", h.sched.Len())
+	}
+	h.advance(t, 5*time.Second)
+	run := rec.next(t)
+	if want := epoch.Add(5 * time.Second); !run.ScheduledAt.Equal(want) {
+		t.Errorf("scheduled at %v, want %v", run.ScheduledAt, want)
+	}
+	rec.none(t)
+}
+
+func TestOverlapSkipRecordsSkippedSlot(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{})
+	rec := newRecorder()
+	rec.block = make(chan struct{})
+	job := scheduler.Job{ID: "j", Schedule: mustCompile(t, "* * * * * *"), Executor: rec, Overlap: scheduler.OverlapSkip}
+	if _, err := h.sched.Add(job); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, time.Second)
+	rec.next(t) // first run now blocks
+	h.advance(t, time.Second)
+	if !h.clock.WaitForTimers(1, 5*time.Second) {
+		t.Fatal("scheduler never went to sleep")
+	}
+	close(rec.block)
+
+	skips := h.skipped()
+	if len(skips) != 1 {
+		t.Fatalf("skips = %q, want one", skips)
+	}
+	if want := "skipped 12:00:02 previous run still in flight"; skips[0] != want {
+		t.Errorf("skip = %q, want %q", skips[0], want)
+	}
+}
+
+func TestClockJumpReportsMissedSlotsAndRunsLatest(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{MisfireGrace: 10 * time.Second})
+	rec := newRecorder()
+	if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, "0 * * * * *"), Executor: rec}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, 5*time.Minute+30*time.Second)
+
+	run := rec.next(t)
+	if want := epoch.Add(5 * time.Minute); !run.ScheduledAt.Equal(want) {
+		t.Errorf("coalesced run scheduled at %v, want %v", run.ScheduledAt, want)
+	}
+	rec.none(t)
+	want := []string{
+		"missed 12:01:00 slot passed while the scheduler was behind",
+		"missed 12:02:00 slot passed while the scheduler was behind",
+		"missed 12:03:00 slot passed while the scheduler was behind",
+		"missed 12:04:00 slot passed while the scheduler was behind",
+	}
+	got := h.skipped()
+	if len(got) != len(want) {
+		t.Fatalf("skips = %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("skip %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+	if next, _ := h.sched.NextRun("j"); !next.Equal(epoch.Add(6 * time.Minute)) {
+		t.Errorf("next = %v, want 12:06", next)
+	}
+}
+
+func TestBeforeRunErrorSkips(t *testing.T) {
+	t.Parallel()
+	var h *harness
+	h = newHarness(t, scheduler.Config{Hooks: scheduler.Hooks{
+		BeforeRun: func(context.Context, *scheduler.Run) error { return errBudget },
+		OnSkip: func(_ context.Context, run scheduler.Run, status, reason string) {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.skips = append(h.skips, status+" "+reason)
+		},
+	}})
+	rec := newRecorder()
+	if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, "* * * * * *"), Executor: rec}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, time.Second)
+	rec.none(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.skipped()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if got := h.skipped(); len(got) != 1 || got[0] != "skipped monthly budget used" {
+		t.Errorf("skips = %q", got)
+	}
+}
+
+type budgetError struct{}
+
+func (budgetError) Error() string { return "monthly budget used" }
+
+var errBudget = budgetError{}
+
+func TestAfterRunSeesResult(t *testing.T) {
+	t.Parallel()
+	results := make(chan scheduler.Result, 1)
+	h := newHarness(t, scheduler.Config{Hooks: scheduler.Hooks{
+		AfterRun: func(_ context.Context, _ scheduler.Run, res scheduler.Result) { results <- res },
+	}})
+	fail := scheduler.ExecutorFunc(func(context.Context, scheduler.Run) error { return errBudget })
+	if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, "* * * * * *"), Executor: fail}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, time.Second)
+	select {
+	case res := <-results:
+		if res.Status != scheduler.StatusFailure || res.Error != "monthly budget used" {
+			t.Errorf("result = %+v", res)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no result")
+	}
+}
+
+func TestPanickingExecutorFailsRun(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{})
+	boom := scheduler.ExecutorFunc(func(context.Context, scheduler.Run) error { panic("boom") })
+	_, res := h.sched.RunNow(context.Background(), scheduler.Job{ID: "p", Schedule: mustCompile(t, "@hourly"), Executor: boom})
+	if res.Status != scheduler.StatusFailure || res.Error != "executor panicked: boom" {
+		t.Errorf("result = %+v", res)
+	}
+}
+
+func TestStopWaitsForRunsThenCancels(t *testing.T) {
+	t.Parallel()
+	clock := schedulertest.NewClock(epoch)
+	s := scheduler.New(scheduler.Config{Clock: clock})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	rec.block = make(chan struct{}) // never closed: only cancellation ends the run
+	if _, err := s.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, "* * * * * *"), Executor: rec}); err != nil {
+		t.Fatal(err)
+	}
+	clock.WaitForTimers(1, 5*time.Second)
+	clock.Advance(time.Second)
+	rec.next(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.Stop(ctx); err != context.DeadlineExceeded {
+		t.Errorf("Stop = %v, want deadline exceeded", err)
+	}
+}
+
+func TestAddValidates(t *testing.T) {
+	t.Parallel()
+	s := scheduler.New(scheduler.Config{Clock: schedulertest.NewClock(epoch)})
+	if _, err := s.Add(scheduler.Job{Schedule: mustCompile(t, "@daily"), Executor: newRecorder()}); err == nil {
+		t.Error("job without id accepted")
+	}
+	if _, err := s.Add(scheduler.Job{ID: "x", Executor: newRecorder()}); err == nil {
+		t.Error("job without schedule accepted")
+	}
+	if _, err := s.Add(scheduler.Job{ID: "x", Schedule: mustCompile(t, "@daily")}); err == nil {
+		t.Error("job without executor accepted")
+	}
+}

@@ -1,0 +1,122 @@
+// Package schedulertest provides a fake clock for tests of code that runs
+// a [scheduler.Scheduler], so tests never sleep on the wall clock.
+package schedulertest
+
+import (
+	"sync"
+	"time"
+
+	"github.com/recoron/recoron/scheduler"
+)
+
+// Clock is a manual [scheduler.Clock]. Time moves only through
+// [Clock.Advance] and [Clock.Set]. It is safe for concurrent use.
+type Clock struct {
+	mu      sync.Mutex
+	now     time.Time
+	timers  map[*timer]struct{}
+	changed chan struct{} // closed and replaced when the timer set changes
+}
+
+var _ scheduler.Clock = (*Clock)(nil)
+
+// NewClock returns a clock reading start.
+func NewClock(start time.Time) *Clock {
+	return &Clock{now: start, timers: make(map[*timer]struct{}), changed: make(chan struct{})}
+}
+
+type timer struct {
+	c        *Clock
+	deadline time.Time
+	ch       chan time.Time
+}
+
+func (t *timer) C() <-chan time.Time { return t.ch }
+
+func (t *timer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	_, ok := t.c.timers[t]
+	delete(t.c.timers, t)
+	t.c.notify()
+	return ok
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// NewTimer returns a timer that fires when the clock reaches now+d.
+func (c *Clock) NewTimer(d time.Duration) scheduler.Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := &timer{c: c, deadline: c.now.Add(d), ch: make(chan time.Time, 1)}
+	if d <= 0 {
+		t.ch <- c.now
+		return t
+	}
+	c.timers[t] = struct{}{}
+	c.notify()
+	return t
+}
+
+func (c *Clock) notify() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// Advance moves the clock forward by d and fires the timers due.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.setLocked(c.now.Add(d))
+	c.mu.Unlock()
+}
+
+// Set moves the clock to t, forward or backward, and fires the timers due.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.setLocked(t)
+	c.mu.Unlock()
+}
+
+func (c *Clock) setLocked(t time.Time) {
+	c.now = t
+	for tm := range c.timers {
+		if !tm.deadline.After(t) {
+			tm.ch <- t
+			delete(c.timers, tm)
+		}
+	}
+	c.notify()
+}
+
+// Timers returns the number of pending timers.
+func (c *Clock) Timers() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}
+
+// WaitForTimers blocks until at least n timers are pending, which tells a
+// test that the scheduler is asleep, or until timeout of real time passes.
+// It reports whether the count was reached.
+func (c *Clock) WaitForTimers(n int, timeout time.Duration) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		c.mu.Lock()
+		count, changed := len(c.timers), c.changed
+		c.mu.Unlock()
+		if count >= n {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
