@@ -1,0 +1,259 @@
+package scheduler_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/recoron/recoron/scheduler"
+)
+
+type captured struct {
+	method string
+	path   string
+	header http.Header
+	body   string
+}
+
+// sink is a loopback HTTP server that records requests and answers with
+// the statuses given, repeating the last one.
+type sink struct {
+	srv      *httptest.Server
+	mu       sync.Mutex
+	requests []captured
+	statuses []int
+	calls    atomic.Int32
+}
+
+func newSink(t *testing.T, statuses ...int) *sink {
+	t.Helper()
+	s := &sink{statuses: statuses}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		n := int(s.calls.Add(1)) - 1
+		s.mu.Lock()
+		s.requests = append(s.requests, captured{r.Method, r.URL.Path, r.Header.Clone(), string(body)})
+		s.mu.Unlock()
+		status := http.StatusOK
+		if len(s.statuses) > 0 {
+			status = s.statuses[min(n, len(s.statuses)-1)]
+		}
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "0")
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, "pong "+strings.Repeat("x", 2000))
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *sink) all() []captured {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]captured(nil), s.requests...)
+}
+
+var scheduledAtFormat = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+
+func TestHTTPExecutorSendsJobRequest(t *testing.T) {
+	t.Parallel()
+	s := newSink(t)
+	ex := &scheduler.HTTPExecutor{
+		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+		Method: http.MethodPut, URL: s.srv.URL + "/hook?x=1",
+		Header: map[string]string{"X-Custom": "v", "Content-Type": "text/plain"},
+		Body:   "payload",
+	}
+	slot := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("JST", 9*3600))
+	run := scheduler.Run{JobID: "job_1", ExecutionID: "exe_1", ScheduledAt: slot, Trigger: scheduler.TriggerSchedule}
+	res := ex.Execute(context.Background(), run)
+
+	if res.Status != scheduler.StatusSuccess || res.StatusCode != 200 {
+		t.Fatalf("result = %+v", res)
+	}
+	if !strings.HasPrefix(res.ResponseExcerpt, "pong ") || len(res.ResponseExcerpt) != 1024 {
+		t.Errorf("excerpt has %d bytes, want the first 1024", len(res.ResponseExcerpt))
+	}
+	reqs := s.all()
+	if len(reqs) != 1 {
+		t.Fatalf("sink got %d requests, want 1", len(reqs))
+	}
+	r := reqs[0]
+	checks := map[string][2]string{
+		"method":                 {r.method, "PUT"},
+		"path":                   {r.path, "/hook"},
+		"body":                   {r.body, "payload"},
+		"X-Custom":               {r.header.Get("X-Custom"), "v"},
+		"Content-Type":           {r.header.Get("Content-Type"), "text/plain"},
+		"X-Recoron-Job-Id":       {r.header.Get("X-Recoron-Job-Id"), "job_1"},
+		"X-Recoron-Execution-Id": {r.header.Get("X-Recoron-Execution-Id"), "exe_1"},
+		"Idempotency-Key":        {r.header.Get("Idempotency-Key"), "exe_1"},
+		"X-Recoron-Attempt":      {r.header.Get("X-Recoron-Attempt"), "1"},
+		"X-Recoron-Scheduled-At": {r.header.Get("X-Recoron-Scheduled-At"), "2026-01-01T18:04:05.000Z"},
+		"User-Agent":             {r.header.Get("User-Agent"), scheduler.UserAgent},
+	}
+	for name, c := range checks {
+		if c[0] != c[1] {
+			t.Errorf("%s = %q, want %q", name, c[0], c[1])
+		}
+	}
+	if !scheduledAtFormat.MatchString(r.header.Get("X-Recoron-Scheduled-At")) {
+		t.Errorf("X-Recoron-Scheduled-At %q is not RFC 3339 UTC with milliseconds", r.header.Get("X-Recoron-Scheduled-At"))
+	}
+}
+
+func TestHTTPExecutorRetriesServerErrors(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, 503, 429, 200)
+	ex := &scheduler.HTTPExecutor{
+		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+		Method: http.MethodGet, URL: s.srv.URL,
+		Retry:  scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond},
+	}
+	res := ex.Execute(context.Background(), scheduler.Run{JobID: "j", ExecutionID: "e", Trigger: scheduler.TriggerSchedule})
+	if res.Status != scheduler.StatusSuccess {
+		t.Fatalf("status = %s (%s), want success", res.Status, res.Error)
+	}
+	if len(res.Attempts) != 3 {
+		t.Fatalf("attempts = %d, want 3", len(res.Attempts))
+	}
+	for i, want := range []int{503, 429, 200} {
+		if res.Attempts[i].StatusCode != want {
+			t.Errorf("attempt %d status = %d, want %d", i+1, res.Attempts[i].StatusCode, want)
+		}
+	}
+	for i, r := range s.all() {
+		if got := r.header.Get("X-Recoron-Attempt"); got != []string{"1", "2", "3"}[i] {
+			t.Errorf("request %d attempt header = %q", i, got)
+		}
+		if got := r.header.Get("X-Recoron-Execution-Id"); got != "e" {
+			t.Errorf("request %d execution id = %q, want the same for every attempt", i, got)
+		}
+	}
+}
+
+func TestHTTPExecutorNoRetryOn4xxOrManual(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		status  int
+		trigger string
+	}{
+		{"client error", 404, scheduler.TriggerSchedule},
+		{"manual run", 500, scheduler.TriggerManual},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSink(t, tc.status)
+			ex := &scheduler.HTTPExecutor{
+				Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+				Method: http.MethodGet, URL: s.srv.URL,
+				Retry:  scheduler.RetryPolicy{MaxAttempts: 5, InitialInterval: time.Millisecond},
+			}
+			res := ex.Execute(context.Background(), scheduler.Run{Trigger: tc.trigger})
+			if res.Status != scheduler.StatusFailure || res.StatusCode != tc.status {
+				t.Errorf("result = %s %d, want failure %d", res.Status, res.StatusCode, tc.status)
+			}
+			if n := s.calls.Load(); n != 1 {
+				t.Errorf("sink called %d times, want 1", n)
+			}
+		})
+	}
+}
+
+func TestHTTPExecutorTimeout(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	ex := &scheduler.HTTPExecutor{
+		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+		Method: http.MethodGet, URL: srv.URL, Timeout: 50 * time.Millisecond,
+	}
+	res := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual})
+	if res.Status != scheduler.StatusTimeout {
+		t.Errorf("status = %s (%s), want timeout", res.Status, res.Error)
+	}
+}
+
+func TestGuardBlocksLoopbackAtConnect(t *testing.T) {
+	t.Parallel()
+	s := newSink(t)
+	ex := &scheduler.HTTPExecutor{
+		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{}),
+		Method: http.MethodGet, URL: s.srv.URL,
+		Retry:  scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Millisecond},
+	}
+	res := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerSchedule})
+	if res.Status != scheduler.StatusFailure || !strings.Contains(res.Error, "not publicly routable") {
+		t.Errorf("result = %s %q, want a blocked failure", res.Status, res.Error)
+	}
+	if len(res.Attempts) != 1 {
+		t.Errorf("attempts = %d, want 1: a blocked address is not retried", len(res.Attempts))
+	}
+	if n := s.calls.Load(); n != 0 {
+		t.Errorf("sink called %d times through the guard", n)
+	}
+}
+
+func TestCheckTargetAddr(t *testing.T) {
+	t.Parallel()
+	blocked := []string{"127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
+		"100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "fc00::1", "fd00:ec2::254",
+		"fe80::1", "::", "::ffff:127.0.0.1", "ff02::1"}
+	for _, a := range blocked {
+		if err := scheduler.CheckTargetAddr(netip.MustParseAddr(a)); !errors.Is(err, scheduler.ErrBlockedTarget) {
+			t.Errorf("CheckTargetAddr(%s) = %v, want blocked", a, err)
+		}
+	}
+	for _, a := range []string{"8.8.8.8", "1.1.1.1", "2606:4700::1111", "100.128.0.1"} {
+		if err := scheduler.CheckTargetAddr(netip.MustParseAddr(a)); err != nil {
+			t.Errorf("CheckTargetAddr(%s) = %v, want allowed", a, err)
+		}
+	}
+}
+
+func TestCheckTargetURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		url          string
+		allowPrivate bool
+		wantErr      string
+	}{
+		{"https://example.com/hook", false, ""},
+		{"http://127.0.0.1:8080/", true, ""},
+		{"ftp://example.com/", false, "scheme"},
+		{"/relative", false, "scheme"},
+		{"https://user:pw@example.com/", false, "credentials"},
+		{"http://localhost:9000/", false, "not publicly routable"},
+		{"http://LOCALHOST./", false, "not publicly routable"},
+		{"http://api.localhost/", false, "not publicly routable"},
+		{"http://[::1]/", false, "not publicly routable"},
+		{"http://169.254.169.254/latest/meta-data", false, "not publicly routable"},
+		{"http:///nohost", false, "no host"},
+	} {
+		err := scheduler.CheckTargetURL(tc.url, tc.allowPrivate)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("CheckTargetURL(%q) = %v, want nil", tc.url, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("CheckTargetURL(%q) = %v, want error containing %q", tc.url, err, tc.wantErr)
+		}
+	}
+}
