@@ -118,7 +118,7 @@ func TestHTTPExecutorRetriesServerErrors(t *testing.T) {
 	ex := &scheduler.HTTPExecutor{
 		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
 		Method: http.MethodGet, URL: s.srv.URL,
-		Retry:  scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond},
+		Retry: scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond},
 	}
 	res := ex.Execute(context.Background(), scheduler.Run{JobID: "j", ExecutionID: "e", Trigger: scheduler.TriggerSchedule})
 	if res.Status != scheduler.StatusSuccess {
@@ -158,7 +158,7 @@ func TestHTTPExecutorNoRetryOn4xxOrManual(t *testing.T) {
 			ex := &scheduler.HTTPExecutor{
 				Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
 				Method: http.MethodGet, URL: s.srv.URL,
-				Retry:  scheduler.RetryPolicy{MaxAttempts: 5, InitialInterval: time.Millisecond},
+				Retry: scheduler.RetryPolicy{MaxAttempts: 5, InitialInterval: time.Millisecond},
 			}
 			res := ex.Execute(context.Background(), scheduler.Run{Trigger: tc.trigger})
 			if res.Status != scheduler.StatusFailure || res.StatusCode != tc.status {
@@ -198,7 +198,7 @@ func TestGuardBlocksLoopbackAtConnect(t *testing.T) {
 	ex := &scheduler.HTTPExecutor{
 		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{}),
 		Method: http.MethodGet, URL: s.srv.URL,
-		Retry:  scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Millisecond},
+		Retry: scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Millisecond},
 	}
 	res := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerSchedule})
 	if res.Status != scheduler.StatusFailure || !strings.Contains(res.Error, "not publicly routable") {
