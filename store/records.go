@@ -50,6 +50,19 @@ type Job struct {
 
 	// TimeoutSeconds bounds one attempt; 0 means the server default.
 	TimeoutSeconds int
+	// Retry policy; zero values mean the server defaults.
+	RetryMaxAttempts       int
+	RetryInitialIntervalMs int
+	RetryMaxIntervalMs     int
+	// Overlap is "allow" or "skip"; empty means "allow".
+	Overlap string
+	// Misfire is "runOnce" or "skip"; empty means "runOnce".
+	Misfire string
+	// CatchUpSeconds is how late a missed slot may still run; 0 means the
+	// server default.
+	CatchUpSeconds int
+	// JitterSeconds is the maximum deterministic delay added to each slot.
+	JitterSeconds int
 
 	NextRunAt time.Time // zero when the job is disabled or never fires again
 	LastRunAt time.Time // zero until the first run
