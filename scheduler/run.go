@@ -11,6 +11,7 @@ const (
 	StatusFailure = "failure"
 	StatusTimeout = "timeout"
 	StatusSkipped = "skipped"
+	StatusMissed  = "missed"
 )
 
 // Triggers reported in [Run.Trigger].

@@ -25,6 +25,18 @@ const (
 	OverlapSkip
 )
 
+// Misfire decides what happens to slots that passed more than the
+// catch-up window ago, because the process was down, stalled or behind.
+type Misfire int
+
+const (
+	// MisfireRunOnce runs the latest missed slot once and records the
+	// others as missed. It is the default.
+	MisfireRunOnce Misfire = iota
+	// MisfireSkip records every missed slot as missed and runs none.
+	MisfireSkip
+)
+
 // Job is a schedule bound to an executor.
 type Job struct {
 	// ID identifies the job; adding a job with an existing ID replaces it.
@@ -41,6 +53,22 @@ type Job struct {
 	// Overlap is the policy for a slot that comes while a run is in
 	// flight; the default is OverlapAllow.
 	Overlap Overlap
+	// Misfire is the policy for slots later than the catch-up window;
+	// the default is MisfireRunOnce.
+	Misfire Misfire
+	// CatchUp is how late a slot may fire and still run as usual; 0 means
+	// Config.CatchUpWindow.
+	CatchUp time.Duration
+	// Jitter is the maximum delay added to each slot. The delay is derived
+	// from the job id and the slot, so it is the same on every instance
+	// and every restart, and it stays below half the gap to the next slot.
+	// Runs still report the nominal slot in ScheduledAt.
+	Jitter time.Duration
+	// After, when set, resumes the schedule after this instant instead of
+	// after now: slots between After and now are treated as missed and
+	// follow the Misfire policy. Servers set it to the last slot handled
+	// before a restart.
+	After time.Time
 }
 
 // Hooks let embedders observe and veto runs. Every hook is optional and is
@@ -73,17 +101,18 @@ type Config struct {
 	// QueueSize bounds runs waiting for a worker; a slot that finds the
 	// queue full is skipped and reported. The default is 65536.
 	QueueSize int
-	// MisfireGrace is how late a slot may fire and still run; slots later
-	// than that are reported as missed, except that the latest missed slot
-	// of a job still runs once. The default is one minute.
-	MisfireGrace time.Duration
+	// CatchUpWindow is how late a slot may fire and still run as usual,
+	// for jobs that set no CatchUp. Later slots follow the job's Misfire
+	// policy. The default is one minute.
+	CatchUpWindow time.Duration
 	// Hooks observe runs.
 	Hooks Hooks
 }
 
-// maxMissedReports bounds how many missed slots of one job are reported
-// individually after a long stall; the rest are counted in one log line.
-const maxMissedReports = 1000
+// maxSlotsPerFire bounds how many passed slots of one job are walked and
+// reported individually after a long stall; the rest are counted in one
+// log line and skipped in one step.
+const maxSlotsPerFire = 10000
 
 type jobState struct {
 	job   Job
@@ -102,7 +131,8 @@ func (st *jobState) nextSlot() time.Time {
 	return time.Unix(0, st.slot).UTC()
 }
 
-// schedule puts the entry in the wheel at t, or takes it out for a zero t.
+// schedule puts the entry in the wheel for slot t plus its jitter, or
+// takes it out for a zero t.
 func (s *Scheduler) schedule(st *jobState, t time.Time) {
 	if t.IsZero() {
 		st.slot = 0
@@ -110,12 +140,42 @@ func (s *Scheduler) schedule(st *jobState, t time.Time) {
 		return
 	}
 	st.slot = t.UnixNano()
-	s.wheel.Schedule(&st.entry, t)
+	s.wheel.Schedule(&st.entry, t.Add(jitter(&st.job, t)))
 }
 
+// jitter returns the job's deterministic delay for slot: an FNV-1a hash of
+// the job id and the slot, reduced modulo the jitter and capped below half
+// the gap to the following slot.
+func jitter(job *Job, slot time.Time) time.Duration {
+	if job.Jitter <= 0 {
+		return 0
+	}
+	limit := job.Jitter
+	if next := job.Schedule.Next(slot); !next.IsZero() {
+		limit = min(limit, next.Sub(slot)/2)
+	}
+	if limit <= 0 {
+		return 0
+	}
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for i := 0; i < len(job.ID); i++ {
+		h = (h ^ uint64(job.ID[i])) * prime
+	}
+	ns := uint64(slot.UnixNano())
+	for i := 0; i < 8; i++ {
+		h = (h ^ (ns >> (8 * i) & 0xff)) * prime
+	}
+	return time.Duration(h % uint64(limit))
+}
+
+// task is a run for a worker, or a slot to report through OnSkip when
+// skipStatus is set.
 type task struct {
-	state *jobState
-	run   Run
+	state      *jobState
+	run        Run
+	skipStatus string
+	skipReason string
 }
 
 // Scheduler fires jobs at their schedule's times and hands each run to a
@@ -155,8 +215,8 @@ func New(cfg Config) *Scheduler {
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = 65536
 	}
-	if cfg.MisfireGrace <= 0 {
-		cfg.MisfireGrace = time.Minute
+	if cfg.CatchUpWindow <= 0 {
+		cfg.CatchUpWindow = time.Minute
 	}
 	return &Scheduler{
 		cfg:    cfg,
@@ -189,7 +249,11 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	}
 	st.job = job
 
-	next := job.Schedule.Next(s.clock.Now())
+	from := s.clock.Now()
+	if !job.After.IsZero() && job.After.Before(from) {
+		from = job.After
+	}
+	next := job.Schedule.Next(from)
 	s.schedule(st, next)
 	s.signal()
 	return next, nil
@@ -332,90 +396,106 @@ func (s *Scheduler) fireDue() time.Duration {
 	return wait
 }
 
-// fire handles one due slot with s.mu held: it reschedules the job from
-// the nominal time and collects the run.
+// fire handles a job whose entry came due, with s.mu held. It walks every
+// slot up to now, collects the runs and missed slots its policies call
+// for, and reschedules the job from the nominal time, so nothing drifts.
 func (s *Scheduler) fire(st *jobState, now time.Time) {
+	job := &st.job
+	window := job.CatchUp
+	if window <= 0 {
+		window = s.cfg.CatchUpWindow
+	}
+
+	var onTime, late []time.Time
 	slot := st.nextSlot()
-	sched := st.job.Schedule
-
-	next := sched.Next(slot)
-	var missed []time.Time
-	if now.Sub(slot) > s.cfg.MisfireGrace {
-		// The scheduler fell behind: every slot up to now except the
-		// latest is missed, and the latest runs once.
-		missed = append(missed, slot)
-		for !next.IsZero() && !next.After(now) {
-			missed = append(missed, next)
-			next = sched.Next(next)
+	walked := 0
+	for ; !slot.IsZero() && !slot.After(now) && walked < maxSlotsPerFire; walked++ {
+		if now.Sub(slot.Add(jitter(job, slot))) > window {
+			late = append(late, slot)
+		} else {
+			onTime = append(onTime, slot)
 		}
-		slot = missed[len(missed)-1]
-		missed = missed[:len(missed)-1]
+		slot = job.Schedule.Next(slot)
 	}
-	s.schedule(st, next)
+	if walked == maxSlotsPerFire && !slot.IsZero() && !slot.After(now) {
+		s.logger.Warn("scheduler skipped slots beyond the report cap", slog.String("job_id", job.ID),
+			slog.Int("reported", walked), slog.Time("resumed_after", now))
+		slot = job.Schedule.Next(now)
+	}
+	s.schedule(st, slot)
 
-	s.reportMissed(st, missed)
-	run := Run{JobID: st.job.ID, Owner: st.job.Owner, ExecutionID: NewID("exe"),
-		ScheduledAt: slot, NextAt: next, Trigger: TriggerSchedule}
-	s.due = append(s.due, task{state: st, run: run})
-}
-
-func (s *Scheduler) reportMissed(st *jobState, missed []time.Time) {
-	if len(missed) == 0 || s.cfg.Hooks.OnSkip == nil {
-		return
+	if len(late) > 0 && job.Misfire == MisfireRunOnce {
+		onTime = append([]time.Time{late[len(late)-1]}, onTime...)
+		late = late[:len(late)-1]
 	}
-	if len(missed) > maxMissedReports {
-		s.logger.Warn("scheduler missed slots beyond report cap", slog.String("job_id", st.job.ID),
-			slog.Int("missed", len(missed)), slog.Int("reported", maxMissedReports))
-		missed = missed[len(missed)-maxMissedReports:]
+	for _, missed := range late {
+		s.due = append(s.due, task{state: st, run: s.newRun(job, missed, slot, TriggerSchedule),
+			skipStatus: StatusMissed, skipReason: "slot passed more than the catch-up window ago"})
 	}
-	for _, slot := range missed {
-		run := Run{JobID: st.job.ID, Owner: st.job.Owner, ExecutionID: NewID("exe"),
-			ScheduledAt: slot, Trigger: TriggerSchedule}
-		s.cfg.Hooks.OnSkip(s.runCtx, run, "missed", "slot passed while the scheduler was behind")
+	for _, t := range onTime {
+		s.due = append(s.due, task{state: st, run: s.newRun(job, t, slot, TriggerSchedule)})
 	}
 }
 
+func (s *Scheduler) newRun(job *Job, slot, next time.Time, trigger string) Run {
+	return Run{JobID: job.ID, Owner: job.Owner, ExecutionID: NewID("exe"),
+		ScheduledAt: slot, NextAt: next, Trigger: trigger}
+}
+
+// dispatch queues a task for the workers without blocking, so slow hooks
+// or executors never delay firing.
 func (s *Scheduler) dispatch(t task) {
-	if s.cfg.Hooks.OnFire != nil {
-		s.cfg.Hooks.OnFire(t.run)
+	if t.skipStatus == "" {
+		if s.cfg.Hooks.OnFire != nil {
+			s.cfg.Hooks.OnFire(t.run)
+		}
+		if t.state.job.Overlap == OverlapSkip && t.state.running.Load() > 0 {
+			t.skipStatus, t.skipReason = StatusSkipped, "previous run still in flight"
+		} else {
+			t.state.running.Add(1)
+		}
 	}
-	if t.state.job.Overlap == OverlapSkip && t.state.running.Load() > 0 {
-		s.skip(t.run, "previous run still in flight")
-		return
-	}
-	t.state.running.Add(1)
 	select {
 	case s.queue <- t:
 	default:
-		t.state.running.Add(-1)
-		s.skip(t.run, "worker queue full")
+		if t.skipStatus == "" {
+			t.state.running.Add(-1)
+		}
+		s.logger.Warn("scheduler queue full; slot dropped", slog.String("job_id", t.run.JobID),
+			slog.String("execution_id", t.run.ExecutionID), slog.Time("scheduled_at", t.run.ScheduledAt))
 	}
 }
 
-func (s *Scheduler) skip(run Run, reason string) {
-	s.logger.Warn("scheduler skipped run", slog.String("job_id", run.JobID),
-		slog.String("execution_id", run.ExecutionID), slog.String("reason", reason))
+func (s *Scheduler) skip(run Run, status, reason string) {
+	if status == StatusSkipped {
+		s.logger.Warn("scheduler skipped run", slog.String("job_id", run.JobID),
+			slog.String("execution_id", run.ExecutionID), slog.String("reason", reason))
+	}
 	if s.cfg.Hooks.OnSkip != nil {
-		s.cfg.Hooks.OnSkip(s.runCtx, run, StatusSkipped, reason)
+		s.cfg.Hooks.OnSkip(s.runCtx, run, status, reason)
 	}
 }
 
 func (s *Scheduler) work() {
 	defer s.workers.Done()
 	for t := range s.queue {
-		if s.stopping.Load() {
-			s.skip(t.run, "scheduler stopped before the run started")
-		} else {
+		switch {
+		case t.skipStatus != "":
+			s.skip(t.run, t.skipStatus, t.skipReason)
+		case s.stopping.Load():
+			s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
+			t.state.running.Add(-1)
+		default:
 			s.execute(s.runCtx, t.state.job, t.run)
+			t.state.running.Add(-1)
 		}
-		t.state.running.Add(-1)
 	}
 }
 
 func (s *Scheduler) execute(ctx context.Context, job Job, run Run) Result {
 	if h := s.cfg.Hooks.BeforeRun; h != nil {
 		if err := h(ctx, &run); err != nil {
-			s.skip(run, err.Error())
+			s.skip(run, StatusSkipped, err.Error())
 			return Result{Status: StatusSkipped, Error: err.Error()}
 		}
 	}
@@ -462,7 +542,6 @@ func (s *Scheduler) RunNow(ctx context.Context, job Job) (Run, Result) {
 	}
 	s.mu.Unlock()
 
-	run := Run{JobID: job.ID, Owner: job.Owner, ExecutionID: NewID("exe"),
-		ScheduledAt: s.clock.Now(), NextAt: next, Trigger: TriggerManual}
+	run := s.newRun(&job, s.clock.Now(), next, TriggerManual)
 	return run, s.execute(ctx, job, run)
 }

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -93,6 +94,19 @@ func (h *harness) advance(t *testing.T, d time.Duration) {
 		t.Fatal("scheduler never went to sleep")
 	}
 	h.clock.Advance(d)
+}
+
+// waitSkips polls until n skips are recorded by the workers or 5s pass,
+// and returns them sorted.
+func (h *harness) waitSkips(t *testing.T, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.skipped()) < n && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	got := h.skipped()
+	sort.Strings(got)
+	return got
 }
 
 func (h *harness) skipped() []string {
@@ -194,9 +208,9 @@ func TestOverlapSkipRecordsSkippedSlot(t *testing.T) {
 	if !h.clock.WaitForTimers(1, 5*time.Second) {
 		t.Fatal("scheduler never went to sleep")
 	}
+	skips := h.waitSkips(t, 1)
 	close(rec.block)
 
-	skips := h.skipped()
 	if len(skips) != 1 {
 		t.Fatalf("skips = %q, want one", skips)
 	}
@@ -207,7 +221,7 @@ func TestOverlapSkipRecordsSkippedSlot(t *testing.T) {
 
 func TestClockJumpReportsMissedSlotsAndRunsLatest(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, scheduler.Config{MisfireGrace: 10 * time.Second})
+	h := newHarness(t, scheduler.Config{CatchUpWindow: 10 * time.Second})
 	rec := newRecorder()
 	if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, "0 * * * * *"), Executor: rec}); err != nil {
 		t.Fatal(err)
@@ -220,12 +234,12 @@ func TestClockJumpReportsMissedSlotsAndRunsLatest(t *testing.T) {
 	}
 	rec.none(t)
 	want := []string{
-		"missed 12:01:00 slot passed while the scheduler was behind",
-		"missed 12:02:00 slot passed while the scheduler was behind",
-		"missed 12:03:00 slot passed while the scheduler was behind",
-		"missed 12:04:00 slot passed while the scheduler was behind",
+		"missed 12:01:00 slot passed more than the catch-up window ago",
+		"missed 12:02:00 slot passed more than the catch-up window ago",
+		"missed 12:03:00 slot passed more than the catch-up window ago",
+		"missed 12:04:00 slot passed more than the catch-up window ago",
 	}
-	got := h.skipped()
+	got := h.waitSkips(t, len(want))
 	if len(got) != len(want) {
 		t.Fatalf("skips = %q, want %q", got, want)
 	}
@@ -256,11 +270,7 @@ func TestBeforeRunErrorSkips(t *testing.T) {
 	}
 	h.advance(t, time.Second)
 	rec.none(t)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(h.skipped()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if got := h.skipped(); len(got) != 1 || got[0] != "skipped monthly budget used" {
+	if got := h.waitSkips(t, 1); len(got) != 1 || got[0] != "skipped monthly budget used" {
 		t.Errorf("skips = %q", got)
 	}
 }
@@ -336,5 +346,111 @@ func TestAddValidates(t *testing.T) {
 	}
 	if _, err := s.Add(scheduler.Job{ID: "x", Schedule: mustCompile(t, "@daily")}); err == nil {
 		t.Error("job without executor accepted")
+	}
+}
+
+func TestMisfireSkipRunsNothingLate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{CatchUpWindow: 10 * time.Second})
+	rec := newRecorder()
+	job := scheduler.Job{ID: "j", Schedule: mustCompile(t, "0 * * * * *"), Executor: rec, Misfire: scheduler.MisfireSkip}
+	if _, err := h.sched.Add(job); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, 3*time.Minute+30*time.Second)
+	if got := h.waitSkips(t, 3); len(got) != 3 {
+		t.Fatalf("skips = %q, want 3 missed slots", got)
+	}
+	rec.none(t)
+
+	// The next slot is on time again and runs.
+	h.advance(t, 30*time.Second)
+	if run := rec.next(t); !run.ScheduledAt.Equal(epoch.Add(4 * time.Minute)) {
+		t.Errorf("scheduled at %v, want 12:04", run.ScheduledAt)
+	}
+}
+
+func TestLateWithinWindowRunsEverySlot(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{CatchUpWindow: time.Minute})
+	rec := newRecorder()
+	if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, "* * * * * *"), Executor: rec}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, 3*time.Second)
+	seen := map[time.Time]bool{}
+	for range 3 {
+		seen[rec.next(t).ScheduledAt] = true
+	}
+	for i := 1; i <= 3; i++ {
+		if !seen[epoch.Add(time.Duration(i)*time.Second)] {
+			t.Errorf("slot +%ds did not run; runs: %v", i, seen)
+		}
+	}
+	if got := h.skipped(); len(got) != 0 {
+		t.Errorf("skips = %q, want none", got)
+	}
+}
+
+func TestAfterResumesPastSlots(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{CatchUpWindow: 10 * time.Second})
+	rec := newRecorder()
+	// The job's last handled slot was 11:56. The slots 11:57 to 11:59
+	// passed while the process was down: the latest of them runs once and
+	// the others are missed. The 12:00 slot is on time and runs too.
+	job := scheduler.Job{ID: "j", Schedule: mustCompile(t, "0 * * * * *"), Executor: rec,
+		After: epoch.Add(-4 * time.Minute)}
+	if _, err := h.sched.Add(job); err != nil {
+		t.Fatal(err)
+	}
+	ran := map[time.Time]bool{rec.next(t).ScheduledAt: true, rec.next(t).ScheduledAt: true}
+	for _, want := range []time.Time{epoch.Add(-time.Minute), epoch} {
+		if !ran[want] {
+			t.Errorf("slot %v did not run; ran %v", want, ran)
+		}
+	}
+	rec.none(t)
+	got := h.waitSkips(t, 2)
+	want := []string{
+		"missed 11:57:00 slot passed more than the catch-up window ago",
+		"missed 11:58:00 slot passed more than the catch-up window ago",
+	}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("skips = %q, want %q", got, want)
+	}
+}
+
+func TestJitterDeterministicAndCapped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{})
+	rec := newRecorder()
+	job := scheduler.Job{ID: "jittery", Schedule: mustCompile(t, "*/10 * * * * *"), Executor: rec, Jitter: time.Hour}
+	if _, err := h.sched.Add(job); err != nil {
+		t.Fatal(err)
+	}
+	// The cap is half the 10s gap, so the slot at +10s fires by +15s.
+	h.advance(t, 15*time.Second)
+	run := rec.next(t)
+	if !run.ScheduledAt.Equal(epoch.Add(10 * time.Second)) {
+		t.Errorf("run reports %v, want the nominal slot", run.ScheduledAt)
+	}
+
+	// The same job id and slot give the same delay on a second scheduler.
+	h2 := newHarness(t, scheduler.Config{})
+	rec2 := newRecorder()
+	job.Executor = rec2
+	if _, err := h2.sched.Add(job); err != nil {
+		t.Fatal(err)
+	}
+	h2.advance(t, 10*time.Second)
+	select {
+	case r := <-rec2.runs:
+		t.Logf("slot fired without delay: %v (a delay of 0 is possible but unlikely)", r.ScheduledAt)
+	case <-time.After(50 * time.Millisecond):
+	}
+	h2.advance(t, 5*time.Second)
+	if r := rec2.next(t); !r.ScheduledAt.Equal(run.ScheduledAt) {
+		t.Errorf("second scheduler ran %v, want %v", r.ScheduledAt, run.ScheduledAt)
 	}
 }
