@@ -147,8 +147,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 
 	if !p.HasScope(rt.scope) {
 		a.writeError(w, r, &apiError{status: http.StatusForbidden, code: CodeForbidden,
-			ja: "権限がありません: この操作にはスコープ " + rt.scope + " が必要です",
-			en: "forbidden: this request needs scope " + rt.scope,
+			ja:      "権限がありません: この操作にはスコープ " + rt.scope + " が必要です",
+			en:      "forbidden: this request needs scope " + rt.scope,
 			details: map[string]string{"requiredScope": rt.scope}})
 		return
 	}

@@ -20,6 +20,17 @@ type jobRequest struct {
 	Headers        map[string]string `json:"headers"`
 	Body           *string           `json:"body"`
 	TimeoutSeconds *int              `json:"timeoutSeconds"`
+	OverlapPolicy  *string           `json:"overlapPolicy"`
+	MisfirePolicy  *string           `json:"misfirePolicy"`
+	CatchUpSeconds *int              `json:"catchUpSeconds"`
+	JitterSeconds  *int              `json:"jitterSeconds"`
+	Retry          *retryRequest     `json:"retry"`
+}
+
+type retryRequest struct {
+	MaxAttempts       *int `json:"maxAttempts"`
+	InitialIntervalMs *int `json:"initialIntervalMs"`
+	MaxIntervalMs     *int `json:"maxIntervalMs"`
 }
 
 // input converts the request; raw holds the fields as sent, to tell an
@@ -28,6 +39,12 @@ func (jr *jobRequest) input(raw map[string]json.RawMessage) service.JobInput {
 	in := service.JobInput{
 		Name: jr.Name, URL: jr.URL, Method: jr.Method, Schedule: jr.Schedule,
 		Timezone: jr.Timezone, Enabled: jr.Enabled, Body: jr.Body, TimeoutSeconds: jr.TimeoutSeconds,
+		Overlap: jr.OverlapPolicy, Misfire: jr.MisfirePolicy, CatchUpSeconds: jr.CatchUpSeconds,
+		JitterSeconds: jr.JitterSeconds,
+	}
+	if jr.Retry != nil {
+		in.Retry = &service.RetryInput{MaxAttempts: jr.Retry.MaxAttempts,
+			InitialIntervalMs: jr.Retry.InitialIntervalMs, MaxIntervalMs: jr.Retry.MaxIntervalMs}
 	}
 	if _, ok := raw["headers"]; ok {
 		in.Headers = &jr.Headers
@@ -42,7 +59,9 @@ func (jr *jobRequest) input(raw map[string]json.RawMessage) service.JobInput {
 // nullFields rejects explicit nulls for fields that cannot be cleared.
 func nullFields(raw map[string]json.RawMessage, prefix string) []service.FieldError {
 	var out []service.FieldError
-	for _, f := range []string{"name", "url", "method", "schedule", "timezone", "enabled", "timeoutSeconds"} {
+	nonNull := []string{"name", "url", "method", "schedule", "timezone", "enabled", "timeoutSeconds",
+		"overlapPolicy", "misfirePolicy", "catchUpSeconds", "jitterSeconds", "retry"}
+	for _, f := range nonNull {
 		if v, ok := raw[f]; ok && string(v) == "null" {
 			out = append(out, service.FieldError{Field: prefix + f, Message: f + " cannot be null; omit it to keep the current value"})
 		}

@@ -56,16 +56,18 @@ func (a *API) admit(w http.ResponseWriter, r *http.Request, p *service.Principal
 		lim := a.limiterFor(p.Key.ID, perMinute)
 		res := lim.ReserveN(now, 1)
 		delay := res.DelayFrom(now)
+		h := w.Header()
+		h.Set("RateLimit-Limit", strconv.Itoa(perMinute))
 		if delay > 0 {
 			res.CancelAt(now)
+			h.Set("RateLimit-Remaining", "0")
+			h.Set("RateLimit-Reset", strconv.Itoa(int(math.Ceil(delay.Seconds()))))
 			return errRate(
 				fmt.Sprintf("リクエスト数の上限に達しました: APIキーごとに1分あたり %d 回までです", perMinute),
 				fmt.Sprintf("rate limit reached: %d requests per minute per API key", perMinute),
 				service.LimitRequestsPerMinute, int64(perMinute), delay)
 		}
 		remaining := int(lim.TokensAt(now))
-		h := w.Header()
-		h.Set("RateLimit-Limit", strconv.Itoa(perMinute))
 		h.Set("RateLimit-Remaining", strconv.Itoa(max(remaining, 0)))
 		h.Set("RateLimit-Reset", strconv.Itoa(int(math.Ceil(float64(perMinute-remaining)*60/float64(perMinute)))))
 	}

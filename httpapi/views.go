@@ -28,6 +28,11 @@ type jobView struct {
 	Headers        map[string]string `json:"headers,omitempty"`
 	Body           string            `json:"body,omitempty"`
 	TimeoutSeconds int               `json:"timeoutSeconds"`
+	Retry          retryView         `json:"retry"`
+	OverlapPolicy  string            `json:"overlapPolicy"`
+	MisfirePolicy  string            `json:"misfirePolicy"`
+	CatchUpSeconds int               `json:"catchUpSeconds"`
+	JitterSeconds  int               `json:"jitterSeconds"`
 	NextRunAt      *string           `json:"nextRunAt"`
 	LastRunAt      *string           `json:"lastRunAt,omitempty"`
 	CreatedAt      string            `json:"createdAt"`
@@ -35,18 +40,22 @@ type jobView struct {
 	UserID         string            `json:"userId"`
 }
 
-// defaultTimeoutSeconds is shown for jobs that set no timeout.
-const defaultTimeoutSeconds = 30
+type retryView struct {
+	MaxAttempts       int `json:"maxAttempts"`
+	InitialIntervalMs int `json:"initialIntervalMs"`
+	MaxIntervalMs     int `json:"maxIntervalMs"`
+}
 
 func viewJob(j *store.Job) jobView {
-	timeout := j.TimeoutSeconds
-	if timeout == 0 {
-		timeout = defaultTimeoutSeconds
-	}
 	return jobView{
 		ID: j.ID, Name: j.Name, URL: j.URL, Method: j.Method, Schedule: j.Schedule,
 		Timezone: j.Timezone, Enabled: j.Enabled, Headers: j.Headers, Body: j.Body,
-		TimeoutSeconds: timeout, NextRunAt: optTime(j.NextRunAt), LastRunAt: optTime(j.LastRunAt),
+		TimeoutSeconds: j.TimeoutSeconds,
+		Retry: retryView{MaxAttempts: j.RetryMaxAttempts, InitialIntervalMs: j.RetryInitialIntervalMs,
+			MaxIntervalMs: j.RetryMaxIntervalMs},
+		OverlapPolicy: j.Overlap, MisfirePolicy: j.Misfire, CatchUpSeconds: j.CatchUpSeconds,
+		JitterSeconds: j.JitterSeconds,
+		NextRunAt:     optTime(j.NextRunAt), LastRunAt: optTime(j.LastRunAt),
 		CreatedAt: formatTime(j.CreatedAt), UpdatedAt: formatTime(j.UpdatedAt), UserID: j.UserID,
 	}
 }

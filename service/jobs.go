@@ -26,10 +26,38 @@ type JobInput struct {
 	Headers        *map[string]string
 	Body           *string
 	TimeoutSeconds *int
+	Overlap        *string
+	Misfire        *string
+	CatchUpSeconds *int
+	JitterSeconds  *int
+	Retry          *RetryInput
 }
 
-// defaultTimeoutSeconds bounds each attempt of jobs that set no timeout.
-const defaultTimeoutSeconds = 30
+// RetryInput is the retry policy of a job; nil fields keep their value.
+type RetryInput struct {
+	MaxAttempts       *int
+	InitialIntervalMs *int
+	MaxIntervalMs     *int
+}
+
+// Job policy values and defaults.
+const (
+	OverlapAllow   = "allow"
+	OverlapSkip    = "skip"
+	MisfireRunOnce = "runOnce"
+	MisfireSkip    = "skip"
+
+	DefaultTimeoutSeconds   = 30
+	DefaultCatchUpSeconds   = 60
+	DefaultRetryMaxAttempts = 3
+	DefaultRetryInitialMs   = 1000
+	DefaultRetryMaxMs       = 60000
+	maxCatchUpSeconds       = 86400
+	maxJitterSeconds        = 3600
+	maxRetryAttempts        = 10
+	maxRetryIntervalMs      = 3600000
+	minRetryInitialMs       = 100
+)
 
 // apply copies the present fields of in onto j.
 func (in *JobInput) apply(j *store.Job) {
@@ -52,8 +80,45 @@ func (in *JobInput) apply(j *store.Job) {
 	if in.Headers != nil {
 		j.Headers = *in.Headers
 	}
-	if in.TimeoutSeconds != nil {
-		j.TimeoutSeconds = *in.TimeoutSeconds
+	setInt := func(dst *int, src *int) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	setInt(&j.TimeoutSeconds, in.TimeoutSeconds)
+	set(&j.Overlap, in.Overlap)
+	set(&j.Misfire, in.Misfire)
+	setInt(&j.CatchUpSeconds, in.CatchUpSeconds)
+	setInt(&j.JitterSeconds, in.JitterSeconds)
+	if in.Retry != nil {
+		setInt(&j.RetryMaxAttempts, in.Retry.MaxAttempts)
+		setInt(&j.RetryInitialIntervalMs, in.Retry.InitialIntervalMs)
+		setInt(&j.RetryMaxIntervalMs, in.Retry.MaxIntervalMs)
+	}
+}
+
+// withDefaults fills the policy fields a request left out.
+func withDefaults(j *store.Job) {
+	defaults := []struct {
+		field *int
+		value int
+	}{
+		{&j.TimeoutSeconds, DefaultTimeoutSeconds},
+		{&j.CatchUpSeconds, DefaultCatchUpSeconds},
+		{&j.RetryMaxAttempts, DefaultRetryMaxAttempts},
+		{&j.RetryInitialIntervalMs, DefaultRetryInitialMs},
+		{&j.RetryMaxIntervalMs, DefaultRetryMaxMs},
+	}
+	for _, d := range defaults {
+		if *d.field == 0 {
+			*d.field = d.value
+		}
+	}
+	if j.Overlap == "" {
+		j.Overlap = OverlapAllow
+	}
+	if j.Misfire == "" {
+		j.Misfire = MisfireRunOnce
 	}
 }
 
@@ -72,9 +137,10 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 	if maxTimeout <= 0 {
 		maxTimeout = 300
 	}
-	if j.TimeoutSeconds < 0 || j.TimeoutSeconds > maxTimeout {
+	if j.TimeoutSeconds < 1 || j.TimeoutSeconds > maxTimeout {
 		v.add("timeoutSeconds", "timeoutSeconds %d is out of range; use 1 to %d", j.TimeoutSeconds, maxTimeout)
 	}
+	validPolicies(v, j)
 
 	var sched *cron.Schedule
 	if _, err := LoadLocation(j.Timezone); err != nil {
@@ -107,6 +173,7 @@ func (s *Service) newJob(userID string, in JobInput, now time.Time) *store.Job {
 		UpdatedAt: now,
 	}
 	in.apply(j)
+	withDefaults(j)
 	return j
 }
 
@@ -176,6 +243,7 @@ func (s *Service) sync(ctx context.Context, j *store.Job, sched *cron.Schedule) 
 
 // register compiles j and adds it to the scheduler.
 func (s *Service) register(j *store.Job) (time.Time, error) {
+	withDefaults(j)
 	sched, err := compileSchedule(j.Schedule, j.Timezone, j.CreatedAt)
 	if err != nil {
 		return time.Time{}, err
@@ -184,13 +252,24 @@ func (s *Service) register(j *store.Job) (time.Time, error) {
 }
 
 func (s *Service) schedulerJob(j *store.Job, sched *cron.Schedule) scheduler.Job {
-	return scheduler.Job{ID: j.ID, Owner: j.UserID, Schedule: sched, Executor: s.executor(j)}
+	sj := scheduler.Job{
+		ID: j.ID, Owner: j.UserID, Schedule: sched, Executor: s.executor(j),
+		CatchUp: time.Duration(j.CatchUpSeconds) * time.Second,
+		Jitter:  time.Duration(j.JitterSeconds) * time.Second,
+	}
+	if j.Overlap == OverlapSkip {
+		sj.Overlap = scheduler.OverlapSkip
+	}
+	if j.Misfire == MisfireSkip {
+		sj.Misfire = scheduler.MisfireSkip
+	}
+	return sj
 }
 
 func (s *Service) executor(j *store.Job) *scheduler.HTTPExecutor {
 	timeout := j.TimeoutSeconds
 	if timeout <= 0 {
-		timeout = defaultTimeoutSeconds
+		timeout = DefaultTimeoutSeconds
 	}
 	return &scheduler.HTTPExecutor{
 		Client:  s.client,
@@ -199,7 +278,11 @@ func (s *Service) executor(j *store.Job) *scheduler.HTTPExecutor {
 		Header:  j.Headers,
 		Body:    j.Body,
 		Timeout: time.Duration(timeout) * time.Second,
-		Retry:   s.cfg.DefaultRetry,
+		Retry: scheduler.RetryPolicy{
+			MaxAttempts:     j.RetryMaxAttempts,
+			InitialInterval: time.Duration(j.RetryInitialIntervalMs) * time.Millisecond,
+			MaxInterval:     time.Duration(j.RetryMaxIntervalMs) * time.Millisecond,
+		},
 	}
 }
 
@@ -245,6 +328,7 @@ func (s *Service) UpdateJob(ctx context.Context, p *Principal, id string, in Job
 		return nil, err
 	}
 	in.apply(j)
+	withDefaults(j)
 	sched, err := s.validateJob(j, s.Plan(p.User))
 	if err != nil {
 		return nil, err

@@ -37,8 +37,6 @@ type Config struct {
 	// MeterFlushInterval is how often API-call counts are written; the
 	// default is 5s.
 	MeterFlushInterval time.Duration
-	// DefaultRetry applies to jobs that set no retry policy.
-	DefaultRetry scheduler.RetryPolicy
 }
 
 // Service ties the store, the scheduler and the meter together.

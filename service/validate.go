@@ -9,6 +9,7 @@ import (
 
 	"github.com/recoron/recoron/scheduler"
 	"github.com/recoron/recoron/scheduler/cron"
+	"github.com/recoron/recoron/store"
 )
 
 // Size limits of job fields.
@@ -133,4 +134,30 @@ func isToken(s string) bool {
 		}
 	}
 	return true
+}
+
+func validPolicies(v *ValidationError, j *store.Job) {
+	if j.Overlap != OverlapAllow && j.Overlap != OverlapSkip {
+		v.add("overlapPolicy", "overlapPolicy %q is invalid; use %q or %q", j.Overlap, OverlapAllow, OverlapSkip)
+	}
+	if j.Misfire != MisfireRunOnce && j.Misfire != MisfireSkip {
+		v.add("misfirePolicy", "misfirePolicy %q is invalid; use %q or %q", j.Misfire, MisfireRunOnce, MisfireSkip)
+	}
+	if j.CatchUpSeconds < 1 || j.CatchUpSeconds > maxCatchUpSeconds {
+		v.add("catchUpSeconds", "catchUpSeconds %d is out of range; use 1 to %d", j.CatchUpSeconds, maxCatchUpSeconds)
+	}
+	if j.JitterSeconds < 0 || j.JitterSeconds > maxJitterSeconds {
+		v.add("jitterSeconds", "jitterSeconds %d is out of range; use 0 to %d", j.JitterSeconds, maxJitterSeconds)
+	}
+	if j.RetryMaxAttempts < 1 || j.RetryMaxAttempts > maxRetryAttempts {
+		v.add("retry.maxAttempts", "maxAttempts %d is out of range; use 1 to %d", j.RetryMaxAttempts, maxRetryAttempts)
+	}
+	if j.RetryInitialIntervalMs < minRetryInitialMs || j.RetryInitialIntervalMs > maxRetryIntervalMs {
+		v.add("retry.initialIntervalMs", "initialIntervalMs %d is out of range; use %d to %d",
+			j.RetryInitialIntervalMs, minRetryInitialMs, maxRetryIntervalMs)
+	}
+	if j.RetryMaxIntervalMs < j.RetryInitialIntervalMs || j.RetryMaxIntervalMs > maxRetryIntervalMs {
+		v.add("retry.maxIntervalMs", "maxIntervalMs %d is out of range; use initialIntervalMs (%d) to %d",
+			j.RetryMaxIntervalMs, j.RetryInitialIntervalMs, maxRetryIntervalMs)
+	}
 }
