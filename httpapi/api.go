@@ -91,6 +91,8 @@ func (a *API) routes() {
 	a.handle("/keys/{id}", map[string]route{
 		"GET": {service.ScopeReadKeys, a.getKey}, "DELETE": {service.ScopeWriteKeys, a.deleteKey}})
 	a.handle("/usage", map[string]route{"GET": {service.ScopeReadUsage, a.usage}})
+	a.handle("/signing-secret", map[string]route{"GET": {service.ScopeWriteKeys, a.getSigningSecret}})
+	a.handle("/signing-secret/rotate", map[string]route{"POST": {service.ScopeWriteKeys, a.rotateSigningSecret}})
 
 	a.mux.HandleFunc(a.prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, errNotFound("route "+r.Method+" "+r.URL.Path))

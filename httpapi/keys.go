@@ -64,3 +64,30 @@ func (a *API) deleteKey(r *http.Request, p *service.Principal) (int, any, error)
 	}
 	return http.StatusOK, nil, nil
 }
+
+type secretView struct {
+	Secret            string  `json:"secret"`
+	PreviousSecret    *string `json:"previousSecret"`
+	PreviousExpiresAt *string `json:"previousExpiresAt"`
+}
+
+func viewSecrets(s *service.SigningSecrets) secretView {
+	return secretView{Secret: s.Secret, PreviousSecret: optString(s.PreviousSecret),
+		PreviousExpiresAt: optTime(s.PreviousExpiresAt)}
+}
+
+func (a *API) getSigningSecret(r *http.Request, p *service.Principal) (int, any, error) {
+	s, err := a.svc.SigningSecret(r.Context(), p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewSecrets(s), nil
+}
+
+func (a *API) rotateSigningSecret(r *http.Request, p *service.Principal) (int, any, error) {
+	s, err := a.svc.RotateSigningSecret(r.Context(), p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewSecrets(s), nil
+}

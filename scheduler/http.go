@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/recoron/recoron/signature"
 )
 
 // Version is the ReCoron version sent in the User-Agent header.
@@ -90,6 +92,12 @@ type RetryPolicy struct {
 	MaxInterval time.Duration
 }
 
+// Signer returns the value of the X-Recoron-Signature header for one
+// attempt of run with the given body, signed at time at.
+type Signer interface {
+	Sign(ctx context.Context, run Run, body []byte, at time.Time) (string, error)
+}
+
 // HTTPExecutor calls a URL. Its zero Client means [http.DefaultClient],
 // which has no target guard; servers should pass [NewHTTPClient].
 type HTTPExecutor struct {
@@ -103,6 +111,8 @@ type HTTPExecutor struct {
 	Retry   RetryPolicy
 	// MaxExcerpt caps the response excerpt in bytes; the default is 1024.
 	MaxExcerpt int
+	// Signer, when set, signs every attempt.
+	Signer Signer
 }
 
 // Execute implements [Executor]. Manual runs make a single attempt.
@@ -227,6 +237,13 @@ func (e *HTTPExecutor) do(ctx context.Context, run Run) (*http.Response, error) 
 	req.Header.Set(HeaderScheduledAt, run.ScheduledAt.UTC().Format(TimeFormat))
 	req.Header.Set(HeaderAttempt, strconv.Itoa(run.Attempt))
 	req.Header.Set("Idempotency-Key", run.ExecutionID)
+	if e.Signer != nil {
+		sig, err := e.Signer.Sign(ctx, run, []byte(e.Body), time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("signing request: %w", err)
+		}
+		req.Header.Set(signature.HeaderName, sig)
+	}
 
 	client := e.Client
 	if client == nil {

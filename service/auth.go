@@ -90,7 +90,8 @@ func (s *Service) CreateUser(ctx context.Context, name, plan, token string) (*st
 		return nil, nil, "", fmt.Errorf("unknown plan %q; known plans: %s", plan, strings.Join(s.planNames(), ", "))
 	}
 	now := s.Now()
-	user := &store.User{ID: scheduler.NewID("usr"), Name: name, Plan: plan, CreatedAt: now}
+	user := &store.User{ID: scheduler.NewID("usr"), Name: name, Plan: plan, CreatedAt: now,
+		SigningSecret: newSecret()}
 	if err := s.store.CreateUser(ctx, user); err != nil {
 		return nil, nil, "", fmt.Errorf("creating user: %w", err)
 	}

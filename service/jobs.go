@@ -278,6 +278,7 @@ func (s *Service) executor(j *store.Job) *scheduler.HTTPExecutor {
 		Header:  j.Headers,
 		Body:    j.Body,
 		Timeout: time.Duration(timeout) * time.Second,
+		Signer:  signer{s},
 		Retry: scheduler.RetryPolicy{
 			MaxAttempts:     j.RetryMaxAttempts,
 			InitialInterval: time.Duration(j.RetryInitialIntervalMs) * time.Millisecond,

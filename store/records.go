@@ -11,6 +11,12 @@ type User struct {
 	Name      string
 	Plan      string
 	CreatedAt time.Time
+	// SigningSecret signs every call made for the user's jobs.
+	SigningSecret string
+	// PreviousSecret also signs calls until PreviousExpiresAt, so
+	// receivers can switch to a rotated secret without dropping calls.
+	PreviousSecret    string
+	PreviousExpiresAt time.Time
 }
 
 // APIKey is a bearer credential. The token itself is never stored, only

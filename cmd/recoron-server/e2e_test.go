@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/recoron/recoron/signature"
 )
 
 // buildServer compiles the server once per test binary.
@@ -182,8 +184,19 @@ func TestServerFiresEverySecond(t *testing.T) {
 			t.Fatalf("sink got %d calls in 15s, want 3; log:\n%s", len(got), p.log())
 		}
 	}
+	status, env = p.call(t, "GET", "/signing-secret", "")
+	var secret struct{ Secret string }
+	if err := json.Unmarshal(env.Data, &secret); status != 200 || err != nil || secret.Secret == "" {
+		t.Fatalf("signing secret = %d %s", status, env.Data)
+	}
+
 	var prev time.Time
 	for i, h := range got {
+		err := signature.Verify(h.header.Get(signature.HeaderName), []byte(h.body), secret.Secret,
+			signature.DefaultTolerance, time.Now())
+		if err != nil {
+			t.Errorf("call %d signature: %v", i, err)
+		}
 		if h.method != "PATCH" || h.path != "/tick" || h.body != `{"n":1}` {
 			t.Errorf("call %d = %s %s %q", i, h.method, h.path, h.body)
 		}
