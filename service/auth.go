@@ -232,3 +232,32 @@ func (s *Service) DeleteKey(ctx context.Context, p *Principal, id string) error 
 	}
 	return err
 }
+
+// SetPlan moves a user to another plan.
+func (s *Service) SetPlan(ctx context.Context, userID, plan string) (*store.User, error) {
+	if _, ok := s.plans[plan]; !ok {
+		return nil, fmt.Errorf("unknown plan %q; known plans: %s", plan, strings.Join(s.planNames(), ", "))
+	}
+	u, err := s.store.GetUser(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("user %s: %w", userID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	u.Plan = plan
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("updating user %s: %w", userID, err)
+	}
+	return u, nil
+}
+
+// MarkPaid records whether a user's month has been paid.
+func (s *Service) MarkPaid(ctx context.Context, userID string, year int, month time.Month, paid bool) error {
+	if _, err := s.store.GetUser(ctx, userID); errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("user %s: %w", userID, ErrNotFound)
+	} else if err != nil {
+		return err
+	}
+	return s.store.SetMonthPaid(ctx, userID, year, month, paid)
+}

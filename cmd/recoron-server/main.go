@@ -5,6 +5,7 @@
 //
 //	recoron-server [flags]                      serve
 //	recoron-server next [flags] EXPR            print the next fire times
+//	recoron-server users COMMAND [flags]        manage users
 //
 // Run "recoron-server -h" for the flags. Each flag has an environment
 // variable, which the flag overrides.
@@ -24,6 +25,8 @@ func run(args []string) int {
 		switch args[0] {
 		case "next":
 			return runNext(args[1:], os.Stdout, os.Stderr)
+		case "users":
+			return runUsers(args[1:], os.Stdout, os.Stderr)
 		case "serve":
 			args = args[1:]
 		case "help":
@@ -39,5 +42,6 @@ const usage = `recoron-server runs the ReCoron HTTP cron service.
 Commands:
   recoron-server [serve] [flags]           serve the API and fire jobs
   recoron-server next [flags] EXPR         print the next fire times of a cron expression
+  recoron-server users COMMAND [flags]     create, list and update users (run "users" for help)
 
 Run a command with -h to list its flags.`

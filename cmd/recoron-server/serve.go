@@ -18,14 +18,19 @@ import (
 	"time"
 
 	"github.com/recoron/recoron/httpapi"
+	"github.com/recoron/recoron/metering"
 	"github.com/recoron/recoron/service"
 	"github.com/recoron/recoron/store"
 	"github.com/recoron/recoron/store/memstore"
 )
 
+// defaultDB is the database used when neither --db nor RECORON_DB is set.
+const defaultDB = "memory"
+
 type serveConfig struct {
 	addr            string
 	db              string
+	plansFile       string
 	allowPrivate    bool
 	shutdownTimeout time.Duration
 	logLevel        string
@@ -49,8 +54,10 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	}
 	fs.StringVar(&cfg.addr, "addr", envOr("RECORON_ADDR", "127.0.0.1:8080"),
 		"listen address (env RECORON_ADDR)")
-	fs.StringVar(&cfg.db, "db", envOr("RECORON_DB", "memory"),
+	fs.StringVar(&cfg.db, "db", envOr("RECORON_DB", defaultDB),
 		"database: memory (env RECORON_DB)")
+	fs.StringVar(&cfg.plansFile, "plans", envOr("RECORON_PLANS", ""),
+		"JSON plans file replacing the built-in plans (env RECORON_PLANS)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-targets", allowDefault,
 		"let jobs call loopback and private addresses (env RECORON_ALLOW_PRIVATE_TARGETS)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second,
@@ -66,12 +73,12 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	return cfg, nil
 }
 
-func openStore(dsn string) (store.Store, error) {
+func openStore(ctx context.Context, dsn string, logger *slog.Logger) (store.Store, error) {
 	switch {
 	case dsn == "memory":
 		return memstore.New(), nil
 	default:
-		return nil, fmt.Errorf("unsupported --db %q; use memory", dsn)
+		return nil, fmt.Errorf("unsupported database %q; use memory", dsn)
 	}
 }
 
@@ -114,14 +121,20 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io.Writer) error {
+func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io.Writer) (err error) {
 	bootstrapToken := os.Getenv("RECORON_BOOTSTRAP_TOKEN")
 	if bootstrapToken != "" {
 		if err := checkBootstrapToken(bootstrapToken); err != nil {
 			return err
 		}
 	}
-	st, err := openStore(cfg.db)
+	plans := metering.DefaultPlans()
+	if cfg.plansFile != "" {
+		if plans, err = metering.LoadPlans(cfg.plansFile); err != nil {
+			return err
+		}
+	}
+	st, err := openStore(ctx, cfg.db, logger)
 	if err != nil {
 		return err
 	}
@@ -130,7 +143,8 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 	if cfg.allowPrivate {
 		logger.Warn("target guard is off: jobs may call loopback and private addresses")
 	}
-	svc, err := service.New(service.Config{Store: st, Logger: logger, AllowPrivateTargets: cfg.allowPrivate})
+	svc, err := service.New(service.Config{Store: st, Plans: plans, Logger: logger,
+		AllowPrivateTargets: cfg.allowPrivate})
 	if err != nil {
 		return err
 	}
