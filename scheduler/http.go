@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -113,6 +114,9 @@ type HTTPExecutor struct {
 	MaxExcerpt int
 	// Signer, when set, signs every attempt.
 	Signer Signer
+	// Hosts, when set, bounds the calls to each host; it is shared by the
+	// executors of all jobs.
+	Hosts *HostLimits
 }
 
 // Execute implements [Executor]. Manual runs make a single attempt.
@@ -187,7 +191,7 @@ func (e *HTTPExecutor) attempt(ctx context.Context, run Run, res *Result) (Attem
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	resp, err := e.do(actx, run)
+	resp, err := e.limitedDo(actx, run)
 	if err != nil {
 		att.Duration = time.Since(att.StartedAt)
 		att.Error = err.Error()
@@ -217,6 +221,21 @@ func (e *HTTPExecutor) attempt(ctx context.Context, run Run, res *Result) (Attem
 	}
 	retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 	return att, parseRetryAfter(resp.Header.Get("Retry-After")), retryable
+}
+
+// limitedDo makes the call within the host limits. The host slot is held
+// until the response headers arrive.
+func (e *HTTPExecutor) limitedDo(ctx context.Context, run Run) (*http.Response, error) {
+	host := e.URL
+	if u, err := url.Parse(e.URL); err == nil {
+		host = u.Host
+	}
+	release, err := e.Hosts.acquire(host)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return e.do(ctx, run)
 }
 
 func (e *HTTPExecutor) do(ctx context.Context, run Run) (*http.Response, error) {

@@ -257,3 +257,35 @@ func TestCheckTargetURL(t *testing.T) {
 		}
 	}
 }
+
+func TestHostLimitsFailFastWhenBusy(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(srv.Close)
+	hosts := scheduler.NewHostLimits(1, 0)
+	ex := &scheduler.HTTPExecutor{
+		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+		Method: http.MethodGet, URL: srv.URL, Hosts: hosts,
+	}
+	first := make(chan scheduler.Result, 1)
+	go func() { first <- ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual}) }()
+	<-arrived
+
+	res := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual})
+	if res.Status != scheduler.StatusFailure || !strings.Contains(res.Error, "host limit reached") {
+		t.Errorf("second call = %s %q, want a host limit failure", res.Status, res.Error)
+	}
+	close(release)
+	if r := <-first; r.Status != scheduler.StatusSuccess {
+		t.Errorf("first call = %s %q", r.Status, r.Error)
+	}
+	// The slot is free again.
+	if r := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual}); r.Status != scheduler.StatusSuccess {
+		t.Errorf("third call = %s %q", r.Status, r.Error)
+	}
+}

@@ -279,6 +279,7 @@ func (s *Service) executor(j *store.Job) *scheduler.HTTPExecutor {
 		Body:    j.Body,
 		Timeout: time.Duration(timeout) * time.Second,
 		Signer:  signer{s},
+		Hosts:   s.hosts,
 		Retry: scheduler.RetryPolicy{
 			MaxAttempts:     j.RetryMaxAttempts,
 			InitialInterval: time.Duration(j.RetryInitialIntervalMs) * time.Millisecond,

@@ -37,6 +37,12 @@ type Config struct {
 	// MeterFlushInterval is how often API-call counts are written; the
 	// default is 5s.
 	MeterFlushInterval time.Duration
+	// MaxCallsPerHost bounds job calls in flight to one host; the default
+	// is 32. A call over the bound fails at once and is retried.
+	MaxCallsPerHost int
+	// MaxCallRatePerHost bounds job calls started per second to one host;
+	// the default 0 means no bound.
+	MaxCallRatePerHost float64
 }
 
 // Service ties the store, the scheduler and the meter together.
@@ -47,6 +53,7 @@ type Service struct {
 	clock  scheduler.Clock
 	logger *slog.Logger
 	client *http.Client
+	hosts  *scheduler.HostLimits
 	sched  *scheduler.Scheduler
 	meter  *metering.Meter
 }
@@ -70,6 +77,9 @@ func New(cfg Config) (*Service, error) {
 			AllowPrivateTargets: cfg.AllowPrivateTargets,
 		})
 	}
+	if cfg.MaxCallsPerHost <= 0 {
+		cfg.MaxCallsPerHost = 32
+	}
 	for _, name := range []string{metering.PlanFree, metering.PlanUnlimited} {
 		if _, ok := cfg.Plans[name]; !ok {
 			return nil, fmt.Errorf("service: plans must include %q", name)
@@ -82,6 +92,7 @@ func New(cfg Config) (*Service, error) {
 		clock:  cfg.Clock,
 		logger: cfg.Logger,
 		client: cfg.HTTPClient,
+		hosts:  scheduler.NewHostLimits(cfg.MaxCallsPerHost, cfg.MaxCallRatePerHost),
 	}
 	s.sched = scheduler.New(scheduler.Config{
 		Clock:   cfg.Clock,
