@@ -1,6 +1,7 @@
 package metering
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -51,6 +52,19 @@ func (p Plan) Bill(executions int64) float64 {
 	return math.Round(amount*100) / 100
 }
 
+func (p Plan) validate() error {
+	if p.Name == "" {
+		return fmt.Errorf("plan has no name")
+	}
+	negative := p.MaxJobs < 0 || p.MaxAPIKeys < 0 || p.MonthlyExecutions < 0 || p.DailyAPICalls < 0 ||
+		p.RequestsPerMinute < 0 || p.MinIntervalSeconds < 0 || p.MaxTimeoutSeconds < 0 ||
+		p.HistoryRetention < 0 || p.MonthlyPrice < 0 || p.IncludedExecutions < 0 || p.OveragePrice < 0
+	if negative {
+		return fmt.Errorf("plan %q has a negative limit or price; use 0 for unlimited", p.Name)
+	}
+	return nil
+}
+
 // Plan names built into the server.
 const (
 	PlanFree      = "free"
@@ -82,14 +96,20 @@ func LoadPlans(path string) (Plans, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading plans file: %w", err)
 	}
+	// A misspelt limit must not pass silently as "unlimited".
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
 	var list []Plan
-	if err := json.Unmarshal(data, &list); err != nil {
+	if err := dec.Decode(&list); err != nil {
 		return nil, fmt.Errorf("parsing plans file %s: %w", path, err)
 	}
 	plans := make(Plans, len(list))
 	for i, p := range list {
-		if p.Name == "" {
-			return nil, fmt.Errorf("plans file %s: plan %d has no name", path, i)
+		if err := p.validate(); err != nil {
+			return nil, fmt.Errorf("plans file %s: plan %d: %w", path, i, err)
+		}
+		if _, dup := plans[p.Name]; dup {
+			return nil, fmt.Errorf("plans file %s: plan %q is defined twice", path, p.Name)
 		}
 		plans[p.Name] = p
 	}
