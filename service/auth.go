@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base32"
 	"encoding/hex"
 	"errors"
@@ -65,12 +66,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	if token == "" {
 		return nil, &AuthError{Reason: "missing"}
 	}
-	key, err := s.store.GetAPIKeyByHash(ctx, HashToken(token))
+	hash := HashToken(token)
+	key, err := s.store.GetAPIKeyByHash(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, &AuthError{Reason: "invalid"}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("looking up api key: %w", err)
+	}
+	// The lookup already matched the hash; comparing again in constant
+	// time keeps the check independent of how a backend compares strings.
+	if subtle.ConstantTimeCompare([]byte(key.Hash), []byte(hash)) != 1 {
+		return nil, &AuthError{Reason: "invalid"}
 	}
 	if !key.ExpiresAt.IsZero() && !s.Now().Before(key.ExpiresAt) {
 		return nil, &AuthError{Reason: "expired"}
