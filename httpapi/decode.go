@@ -79,7 +79,7 @@ func typeName(goType string) string {
 		return "an object of string values"
 	case "[]string":
 		return "an array of strings"
-	case "[]httpapi.jobRequest":
+	case "[]httpapi.jobRequest", "[]json.RawMessage":
 		return "an array of jobs"
 	case "httpapi.jobRequest", "httpapi.keyRequest":
 		return "an object"

@@ -86,7 +86,8 @@ func english(r *http.Request) bool {
 				q = f
 			}
 		}
-		if (lang == "en" || lang == "ja") && q > bestQ {
+		// q=0 marks a language as not acceptable.
+		if (lang == "en" || lang == "ja") && q > 0 && q > bestQ {
 			bestLang, bestQ = lang, q
 		}
 	}

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -75,14 +77,7 @@ func (a *API) decodeJob(r *http.Request) (service.JobInput, error) {
 	if err != nil {
 		return service.JobInput{}, err
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return service.JobInput{}, invalid("body", "expected a JSON object")
-	}
-	if nulls := nullFields(raw, ""); len(nulls) > 0 {
-		return service.JobInput{}, &service.ValidationError{Fields: nulls}
-	}
-	return jr.input(raw), nil
+	return decodeJobItem(body)
 }
 
 func (a *API) createJob(r *http.Request, p *service.Principal) (int, any, error) {
@@ -98,29 +93,49 @@ func (a *API) createJob(r *http.Request, p *service.Principal) (int, any, error)
 }
 
 func (a *API) createBatch(r *http.Request, p *service.Principal) (int, any, error) {
-	var list []jobRequest
-	body, err := decodeJSON(r, &list)
-	if err != nil {
+	var items []json.RawMessage
+	if _, err := decodeJSON(r, &items); err != nil {
 		return 0, nil, err
 	}
-	var raws []map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raws); err != nil {
-		return 0, nil, invalid("body", "expected a JSON array of job objects")
+	inputs := make([]service.JobInput, len(items))
+	var problems []service.FieldError
+	for i, item := range items {
+		in, err := decodeJobItem(item)
+		var verr *service.ValidationError
+		switch {
+		case errors.As(err, &verr):
+			problems = append(problems, verr.Prefixed("["+strconv.Itoa(i)+"]")...)
+		case err != nil:
+			return 0, nil, err
+		}
+		inputs[i] = in
 	}
-	inputs := make([]service.JobInput, len(list))
-	var nulls []service.FieldError
-	for i := range list {
-		nulls = append(nulls, nullFields(raws[i], "["+strconv.Itoa(i)+"].")...)
-		inputs[i] = list[i].input(raws[i])
-	}
-	if len(nulls) > 0 {
-		return 0, nil, &service.ValidationError{Fields: nulls}
+	if len(problems) > 0 {
+		return 0, nil, &service.ValidationError{Fields: problems}
 	}
 	jobs, err := a.svc.CreateJobs(r.Context(), p, inputs, true)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, map[string]any{"count": len(jobs), "jobs": viewJobs(jobs)}, nil
+}
+
+// decodeJobItem decodes one job object strictly.
+func decodeJobItem(item json.RawMessage) (service.JobInput, error) {
+	var jr jobRequest
+	dec := json.NewDecoder(bytes.NewReader(item))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&jr); err != nil {
+		return service.JobInput{}, jsonError(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(item, &raw); err != nil {
+		return service.JobInput{}, invalid("body", "expected a JSON object")
+	}
+	if nulls := nullFields(raw, ""); len(nulls) > 0 {
+		return service.JobInput{}, &service.ValidationError{Fields: nulls}
+	}
+	return jr.input(raw), nil
 }
 
 func pageFrom(r *http.Request) (store.Page, error) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -8,9 +9,9 @@ import (
 )
 
 type keyRequest struct {
-	Name      string     `json:"name"`
-	Scopes    []string   `json:"scopes"`
-	ExpiresAt *time.Time `json:"expiresAt"`
+	Name      string   `json:"name"`
+	Scopes    []string `json:"scopes"`
+	ExpiresAt *string  `json:"expiresAt"`
 }
 
 func keyErr(err error) error {
@@ -27,7 +28,12 @@ func (a *API) createKey(r *http.Request, p *service.Principal) (int, any, error)
 	}
 	in := service.KeyInput{Name: kr.Name, Scopes: kr.Scopes}
 	if kr.ExpiresAt != nil {
-		in.ExpiresAt = *kr.ExpiresAt
+		t, err := time.Parse(time.RFC3339Nano, *kr.ExpiresAt)
+		if err != nil {
+			return 0, nil, invalid("expiresAt", fmt.Sprintf(
+				"expiresAt %q is not an RFC 3339 time; use a form such as 2026-12-31T00:00:00.000Z", *kr.ExpiresAt))
+		}
+		in.ExpiresAt = t
 	}
 	key, token, err := a.svc.CreateKey(r.Context(), p, in)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/recoron/recoron/metering"
 	"github.com/recoron/recoron/scheduler/cron"
@@ -92,7 +91,7 @@ func (a *API) previewSchedule(r *http.Request, p *service.Principal) (int, any, 
 	}
 	runs := make([]string, 0, count)
 	for t := sched.Next(now); !t.IsZero() && len(runs) < count; t = sched.Next(t) {
-		runs = append(runs, t.In(sched.Location()).Format(time.RFC3339))
+		runs = append(runs, formatTime(t))
 	}
 	return http.StatusOK, map[string]any{"schedule": expr, "timezone": sched.Location().String(),
 		"nextRuns": runs}, nil

@@ -25,8 +25,8 @@ type jobView struct {
 	Schedule       string            `json:"schedule"`
 	Timezone       string            `json:"timezone"`
 	Enabled        bool              `json:"enabled"`
-	Headers        map[string]string `json:"headers,omitempty"`
-	Body           string            `json:"body,omitempty"`
+	Headers        map[string]string `json:"headers"`
+	Body           string            `json:"body"`
 	TimeoutSeconds int               `json:"timeoutSeconds"`
 	Retry          retryView         `json:"retry"`
 	OverlapPolicy  string            `json:"overlapPolicy"`
@@ -34,7 +34,7 @@ type jobView struct {
 	CatchUpSeconds int               `json:"catchUpSeconds"`
 	JitterSeconds  int               `json:"jitterSeconds"`
 	NextRunAt      *string           `json:"nextRunAt"`
-	LastRunAt      *string           `json:"lastRunAt,omitempty"`
+	LastRunAt      *string           `json:"lastRunAt"`
 	CreatedAt      string            `json:"createdAt"`
 	UpdatedAt      string            `json:"updatedAt"`
 	UserID         string            `json:"userId"`
@@ -47,9 +47,13 @@ type retryView struct {
 }
 
 func viewJob(j *store.Job) jobView {
+	headers := j.Headers
+	if headers == nil {
+		headers = map[string]string{}
+	}
 	return jobView{
 		ID: j.ID, Name: j.Name, URL: j.URL, Method: j.Method, Schedule: j.Schedule,
-		Timezone: j.Timezone, Enabled: j.Enabled, Headers: j.Headers, Body: j.Body,
+		Timezone: j.Timezone, Enabled: j.Enabled, Headers: headers, Body: j.Body,
 		TimeoutSeconds: j.TimeoutSeconds,
 		Retry: retryView{MaxAttempts: j.RetryMaxAttempts, InitialIntervalMs: j.RetryInitialIntervalMs,
 			MaxIntervalMs: j.RetryMaxIntervalMs},

@@ -10,6 +10,7 @@ package metering
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ type Config struct {
 type Meter struct {
 	cfg Config
 
+	flushMu  sync.Mutex
 	mu       sync.Mutex
 	calls    map[time.Time]map[string]int64 // day -> user -> count
 	keysUsed map[string]time.Time
@@ -97,50 +99,60 @@ func (m *Meter) LastUsed(keyID string) time.Time {
 	return m.keysUsed[keyID]
 }
 
-// Flush writes buffered counts to the store. Counts that fail to write
-// are kept for the next flush.
+// Flush writes buffered counts to the store. Counts stay visible to
+// PendingAPICalls and LastUsed until they are stored, and counts that fail
+// to be stored are kept for the next flush.
 func (m *Meter) Flush(ctx context.Context) error {
+	// Two flushes of the same snapshot would store it twice.
+	m.flushMu.Lock()
+	defer m.flushMu.Unlock()
+
 	m.mu.Lock()
-	calls, used := m.calls, m.keysUsed
-	m.calls = make(map[time.Time]map[string]int64)
-	m.keysUsed = make(map[string]time.Time)
+	calls := make(map[time.Time]map[string]int64, len(m.calls))
+	for day, users := range m.calls {
+		calls[day] = maps.Clone(users)
+	}
+	used := maps.Clone(m.keysUsed)
 	m.mu.Unlock()
 
 	for day, users := range calls {
 		if err := m.cfg.Store.AddAPICalls(ctx, day, users); err != nil {
-			for d, u := range calls {
-				m.restore(d, u, nil)
-			}
-			m.restore(time.Time{}, nil, used)
 			return err
 		}
-		delete(calls, day)
+		m.forgetCalls(day, users)
 	}
 	if len(used) > 0 {
 		if err := m.cfg.Store.TouchAPIKeys(ctx, used); err != nil {
-			m.restore(time.Time{}, nil, used)
 			return err
 		}
+		m.forgetUse(used)
 	}
 	return nil
 }
 
-func (m *Meter) restore(day time.Time, users map[string]int64, used map[string]time.Time) {
+// forgetCalls subtracts stored counts from the buffer.
+func (m *Meter) forgetCalls(day time.Time, stored map[string]int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if users != nil {
-		cur := m.calls[day]
-		if cur == nil {
-			cur = make(map[string]int64)
-			m.calls[day] = cur
-		}
-		for u, n := range users {
-			cur[u] += n
+	users := m.calls[day]
+	for u, n := range stored {
+		users[u] -= n
+		if users[u] <= 0 {
+			delete(users, u)
 		}
 	}
-	for k, t := range used {
-		if t.After(m.keysUsed[k]) {
-			m.keysUsed[k] = t
+	if len(users) == 0 {
+		delete(m.calls, day)
+	}
+}
+
+// forgetUse drops stored last-use times that no later use has replaced.
+func (m *Meter) forgetUse(stored map[string]time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, t := range stored {
+		if m.keysUsed[k].Equal(t) {
+			delete(m.keysUsed, k)
 		}
 	}
 }

@@ -41,7 +41,9 @@ func (e *ValidationError) add(field, format string, args ...any) {
 	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-func (e *ValidationError) prefixed(prefix string) []FieldError {
+// Prefixed returns the field errors with prefix and a dot prepended to
+// each field name, for errors inside an array item.
+func (e *ValidationError) Prefixed(prefix string) []FieldError {
 	out := make([]FieldError, len(e.Fields))
 	for i, f := range e.Fields {
 		out[i] = FieldError{Field: prefix + "." + f.Field, Message: f.Message}

@@ -199,7 +199,7 @@ func (s *Service) CreateJobs(ctx context.Context, p *Principal, inputs []JobInpu
 		var verr *ValidationError
 		switch {
 		case errors.As(err, &verr) && batch:
-			all.Fields = append(all.Fields, verr.prefixed(fmt.Sprintf("[%d]", i))...)
+			all.Fields = append(all.Fields, verr.Prefixed(fmt.Sprintf("[%d]", i))...)
 		case err != nil:
 			return nil, err
 		}

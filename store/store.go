@@ -85,7 +85,8 @@ type Store interface {
 	// monthlyMax (monthlyMax <= 0 means no limit).
 	BeginExecution(ctx context.Context, e *Execution, monthlyMax int64) error
 	// FinishExecution stores the final state of e, sets the job's
-	// lastRunAt to e.ScheduledAt, and deletes the job's oldest executions
+	// lastRunAt to e.ScheduledAt when e ran (not skipped or missed) and
+	// is later than the stored one, and deletes the job's oldest executions
 	// beyond keep (keep <= 0 keeps all).
 	FinishExecution(ctx context.Context, e *Execution, keep int) error
 	// GetExecution returns one execution of the user's job.

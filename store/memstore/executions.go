@@ -50,7 +50,7 @@ func (s *Store) FinishExecution(ctx context.Context, e *store.Execution, keep in
 		if err := txn.Insert("executions", e.Clone()); err != nil {
 			return err
 		}
-		if j, err := first[store.Job](txn, "jobs", "id", e.JobID); err == nil {
+		if j, err := first[store.Job](txn, "jobs", "id", e.JobID); err == nil && e.Counted() {
 			c := j.Clone()
 			if e.ScheduledAt.After(c.LastRunAt) {
 				c.LastRunAt = e.ScheduledAt
