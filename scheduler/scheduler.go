@@ -381,6 +381,9 @@ const idleWait = time.Minute
 func (s *Scheduler) fireDue() time.Duration {
 	s.mu.Lock()
 	now := s.clock.Now()
+	if now.Before(s.wheel.Now().Add(-backwardJumpTolerance)) {
+		s.rebuildWheel(now)
+	}
 	s.due = s.due[:0]
 	s.wheel.Advance(now, func(e *wheel.Entry[*jobState]) { s.fire(e.Value, now) })
 	due := s.due
@@ -394,6 +397,25 @@ func (s *Scheduler) fireDue() time.Duration {
 		s.dispatch(t)
 	}
 	return wait
+}
+
+// backwardJumpTolerance is how far the clock may step back before the
+// wheel is rebuilt; smaller steps only delay slots by that much.
+const backwardJumpTolerance = time.Second
+
+// rebuildWheel moves every entry to a new wheel starting at now, after the
+// clock stepped backward. The old wheel's time would otherwise stay ahead
+// and fire slots between now and that time early.
+func (s *Scheduler) rebuildWheel(now time.Time) {
+	s.logger.Warn("clock moved backward; rebuilding the timer wheel",
+		slog.Time("wheel_time", s.wheel.Now()), slog.Time("now", now), slog.Int("jobs", len(s.jobs)))
+	old := s.wheel
+	s.wheel = wheel.New[*jobState](now, time.Millisecond)
+	for _, st := range s.jobs {
+		if old.Cancel(&st.entry) {
+			s.schedule(st, st.nextSlot())
+		}
+	}
 }
 
 // fire handles a job whose entry came due, with s.mu held. It walks every

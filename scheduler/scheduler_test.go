@@ -454,3 +454,36 @@ func TestJitterDeterministicAndCapped(t *testing.T) {
 		t.Errorf("second scheduler ran %v, want %v", r.ScheduledAt, run.ScheduledAt)
 	}
 }
+
+func TestBackwardClockJumpDoesNotFireEarly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{})
+	rec := newRecorder()
+	if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, "0 * * * * *"), Executor: rec}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, time.Minute)
+	if run := rec.next(t); !run.ScheduledAt.Equal(epoch.Add(time.Minute)) {
+		t.Fatalf("first run at %v", run.ScheduledAt)
+	}
+
+	// The clock steps back an hour. A job added now must wait for its
+	// own next minute, not fire at once.
+	if !h.clock.WaitForTimers(1, 5*time.Second) {
+		t.Fatal("scheduler never went to sleep")
+	}
+	h.clock.Set(epoch.Add(-time.Hour))
+	rec2 := newRecorder()
+	next, err := h.sched.Add(scheduler.Job{ID: "k", Schedule: mustCompile(t, "0 * * * * *"), Executor: rec2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := epoch.Add(-time.Hour + time.Minute); !next.Equal(want) {
+		t.Errorf("next = %v, want %v", next, want)
+	}
+	rec2.none(t)
+	h.advance(t, time.Minute)
+	if run := rec2.next(t); !run.ScheduledAt.Equal(epoch.Add(-time.Hour + time.Minute)) {
+		t.Errorf("run at %v, want 11:01", run.ScheduledAt)
+	}
+}
