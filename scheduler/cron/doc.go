@@ -95,8 +95,8 @@
 // # Daylight saving time
 //
 // When the clock jumps forward, some local times do not occur. When it goes
-// back, some occur twice. The package handles both as ISC cron does, and
-// splits jobs into two kinds by their second, minute and hour fields:
+// back, some occur twice. The rules for both depend on the kind of job,
+// which its second, minute and hour fields decide:
 //
 //   - A fixed-time job uses no * and no step in those fields, as in 30 2 * * *
 //     or 0,30 1-3 * * *. When its local time is skipped, it fires once at the

@@ -487,6 +487,33 @@ func TestNextMatchesOracleInFixedZones(t *testing.T) {
 	}
 }
 
+// TestNextMatchesScanInFixedZones compares Next with the oracle's scan of
+// every second, or every minute for five fields, over a window after a
+// random start.
+func TestNextMatchesScanInFixedZones(t *testing.T) {
+	t.Parallel()
+
+	r := rand.New(rand.NewPCG(11, 12))
+	low := time.Date(1890, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	high := time.Date(2450, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+
+	for checked := 0; checked < 300; {
+		expr := randomExpression(r)
+		zone := fixedOffsetZones[r.IntN(len(fixedOffsetZones))]
+		if _, err := Compile(expr, Options{Location: zone}); err != nil {
+			continue
+		}
+		checked++
+
+		from := low + r.Int64N(high-low)
+		if strings.Count(expr, " ") == 5 {
+			compareWithOracle(t, expr, zone, from, from+6*3600)
+		} else {
+			compareWithOracle(t, expr, zone, from, from+20*secondsPerDay)
+		}
+	}
+}
+
 func TestNextMatchesOracleAroundClockChanges(t *testing.T) {
 	t.Parallel()
 

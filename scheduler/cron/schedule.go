@@ -16,8 +16,8 @@ type Options struct {
 	Anchor time.Time
 }
 
-// Schedule is a compiled cron expression. It is immutable, and its methods
-// are safe for concurrent use.
+// Schedule is a compiled cron expression, made by Compile or MustCompile.
+// It is immutable, and its methods are safe for concurrent use.
 type Schedule struct {
 	expr string
 	loc  *time.Location

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	_ "time/tzdata" // lets --timezone and CRON_TZ= work on hosts without a zone database
+
+	"github.com/recoron/recoron/scheduler/cron"
+)
+
+// Exit codes of the next command.
+const (
+	nextExitOK                = 0
+	nextExitInvalidExpression = 1 // the expression, or its CRON_TZ= zone, is invalid
+	nextExitUsage             = 2 // a flag is invalid or EXPR is missing
+)
+
+// maxNextCount is the largest --count that the next command accepts.
+const maxNextCount = 10000
+
+const nextUsage = `Usage: recoron-server next [--timezone ZONE] [--after RFC3339] [--count N] EXPR
+
+Prints the next fire times of the cron expression EXPR, one RFC 3339 time per
+line in the schedule's zone. Quote EXPR, or pass its fields as separate
+arguments, which are joined with spaces. Flags may come before or after EXPR.
+
+Exit status: 0 on success, 1 for an invalid expression, 2 for invalid flags
+or a missing EXPR.
+
+Flags:`
+
+// nextOptions contains the parsed arguments of the next command.
+type nextOptions struct {
+	expr     string
+	location *time.Location
+	after    time.Time
+	count    int
+}
+
+// runNext runs "recoron-server next" and returns its exit status. It prints
+// the fire times to stdout and any error to stderr.
+func runNext(args []string, stdout, stderr io.Writer) int {
+	opts, err := parseNextArgs(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nextExitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "recoron-server next: %v\n", err)
+		return nextExitUsage
+	}
+
+	schedule, err := cron.Compile(opts.expr, cron.Options{Location: opts.location, Anchor: opts.after})
+	if err != nil {
+		fmt.Fprintf(stderr, "recoron-server next: invalid expression %q: %v\n", opts.expr, err)
+		return nextExitInvalidExpression
+	}
+
+	// Stop early, without an error, when the schedule has no more fire
+	// times in the range that Next supports.
+	t := opts.after
+	for range opts.count {
+		t = schedule.Next(t)
+		if t.IsZero() {
+			break
+		}
+		fmt.Fprintln(stdout, t.Format(time.RFC3339Nano))
+	}
+
+	return nextExitOK
+}
+
+// parseNextArgs parses the flags and EXPR. It returns flag.ErrHelp after
+// printing the usage for -h, and an error that names the bad value otherwise.
+func parseNextArgs(args []string, stderr io.Writer) (*nextOptions, error) {
+	fs := flag.NewFlagSet("recoron-server next", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), nextUsage)
+		fs.PrintDefaults()
+	}
+	zone := fs.String("timezone", "UTC", "IANA `zone` that the fields are read in; a CRON_TZ= prefix in EXPR overrides it")
+	after := fs.String("after", "", "RFC 3339 `time` to list fire times after, and the start of @every schedules (default now)")
+	count := fs.Int("count", 5, "`number` of fire times to print, from 1 to 10000")
+
+	fields, err := parseInterleaved(fs, args)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			err = fmt.Errorf("invalid arguments: %w", err)
+		}
+		return nil, err
+	}
+
+	opts := &nextOptions{expr: strings.Join(fields, " "), count: *count, after: time.Now()}
+	if strings.TrimSpace(opts.expr) == "" {
+		return nil, errors.New("missing EXPR; run recoron-server next -h for the usage")
+	}
+	if opts.count < 1 || opts.count > maxNextCount {
+		return nil, fmt.Errorf("invalid --count %d; use a whole number from 1 to %d", opts.count, maxNextCount)
+	}
+
+	if opts.location, err = time.LoadLocation(*zone); err != nil {
+		return nil, fmt.Errorf("invalid --timezone %q; use an IANA zone such as Europe/Berlin: %w", *zone, err)
+	}
+
+	if *after != "" {
+		if opts.after, err = time.Parse(time.RFC3339Nano, *after); err != nil {
+			return nil, fmt.Errorf("invalid --after %q; use an RFC 3339 time such as 2025-03-09T01:30:00-08:00: %w", *after, err)
+		}
+	}
+
+	return opts, nil
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments, and returns the positional arguments. Everything
+// after "--" is positional.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
