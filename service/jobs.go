@@ -156,11 +156,34 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 		return nil, err
 	}
 
-	if minGap := plan.MinInterval(); minGap > 0 && sched.MinInterval() < minGap {
-		return nil, &LimitError{Plan: plan.Name, Limit: LimitMinInterval, Value: int64(plan.MinIntervalSeconds),
-			Detail: fmt.Sprintf("schedule %q can run every %s", j.Schedule, sched.MinInterval())}
+	if minGap := plan.MinInterval(); minGap > 0 {
+		if gap := shortestGap(sched, s.Now()); gap < minGap {
+			return nil, &LimitError{Plan: plan.Name, Limit: LimitMinInterval, Value: int64(plan.MinIntervalSeconds),
+				Detail: fmt.Sprintf("schedule %q runs as often as every %s", j.Schedule, gap)}
+		}
 	}
 	return sched, nil
+}
+
+// gapSample is how many upcoming fire times shortestGap inspects: enough
+// to cover several years of a daily job, including its clock changes.
+const gapSample = 1500
+
+// shortestGap returns the shortest gap between the schedule's next fire
+// times after now. Unlike a bound over all history, it does not punish a
+// zone for a clock change decades ago.
+func shortestGap(sched *cron.Schedule, now time.Time) time.Duration {
+	shortest := time.Duration(1<<63 - 1)
+	prev := sched.Next(now)
+	for i := 0; i < gapSample && !prev.IsZero(); i++ {
+		next := sched.Next(prev)
+		if next.IsZero() {
+			break
+		}
+		shortest = min(shortest, next.Sub(prev))
+		prev = next
+	}
+	return shortest
 }
 
 func (s *Service) newJob(userID string, in JobInput, now time.Time) *store.Job {
