@@ -71,6 +71,12 @@ type Job struct {
 	After time.Time
 }
 
+// ErrClaimed is returned by a BeforeRun hook, possibly wrapped, when
+// another scheduler instance has already claimed the slot. The run is then
+// dropped without a report to OnSkip, because the claiming instance
+// reports it.
+var ErrClaimed = errors.New("slot already claimed by another instance")
+
 // Hooks let embedders observe and veto runs. Every hook is optional and is
 // called from the scheduler's goroutines, so it must be safe for concurrent
 // use.
@@ -79,7 +85,8 @@ type Hooks struct {
 	// It must not block.
 	OnFire func(run Run)
 	// BeforeRun is called by a worker just before the executor. A non-nil
-	// error cancels the run, which is then reported to OnSkip.
+	// error cancels the run, which is then reported to OnSkip, unless the
+	// error wraps ErrClaimed.
 	BeforeRun func(ctx context.Context, run *Run) error
 	// AfterRun is called with the result of every executed run.
 	AfterRun func(ctx context.Context, run Run, res Result)
@@ -516,7 +523,9 @@ func (s *Scheduler) work() {
 
 func (s *Scheduler) execute(ctx context.Context, job Job, run Run) Result {
 	if h := s.cfg.Hooks.BeforeRun; h != nil {
-		if err := h(ctx, &run); err != nil {
+		if err := h(ctx, &run); errors.Is(err, ErrClaimed) {
+			return Result{Status: StatusSkipped, Error: err.Error()}
+		} else if err != nil {
 			s.skip(run, StatusSkipped, err.Error())
 			return Result{Status: StatusSkipped, Error: err.Error()}
 		}

@@ -22,14 +22,17 @@ import (
 	"github.com/recoron/recoron/service"
 	"github.com/recoron/recoron/store"
 	"github.com/recoron/recoron/store/memstore"
+	"github.com/recoron/recoron/store/sqlstore"
 )
 
-// defaultDB is the database used when neither --db nor RECORON_DB is set.
-const defaultDB = "memory"
+// defaultDB is the database used when neither --db nor RECORON_DB is set:
+// a SQLite file in the working directory.
+const defaultDB = "sqlite:recoron.db"
 
 type serveConfig struct {
 	addr            string
 	db              string
+	dbSchema        string
 	plansFile       string
 	allowPrivate    bool
 	shutdownTimeout time.Duration
@@ -55,7 +58,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&cfg.addr, "addr", envOr("RECORON_ADDR", "127.0.0.1:8080"),
 		"listen address (env RECORON_ADDR)")
 	fs.StringVar(&cfg.db, "db", envOr("RECORON_DB", defaultDB),
-		"database: memory (env RECORON_DB)")
+		"database: sqlite:PATH, postgres://USER@HOST:PORT/DB or memory (env RECORON_DB)")
+	fs.StringVar(&cfg.dbSchema, "db-schema", envOr("RECORON_DB_SCHEMA", ""),
+		"PostgreSQL schema holding the tables, created if missing; default public (env RECORON_DB_SCHEMA)")
 	fs.StringVar(&cfg.plansFile, "plans", envOr("RECORON_PLANS", ""),
 		"JSON plans file replacing the built-in plans (env RECORON_PLANS)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-targets", allowDefault,
@@ -73,13 +78,19 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	return cfg, nil
 }
 
-func openStore(ctx context.Context, dsn string, logger *slog.Logger) (store.Store, error) {
-	switch {
-	case dsn == "memory":
+// openStore opens the database named by dsn: "memory" for the go-memdb
+// store, anything else for the SQL store.
+func openStore(ctx context.Context, dsn, schema string, logger *slog.Logger) (store.Store, error) {
+	if dsn == "memory" {
 		return memstore.New(), nil
-	default:
-		return nil, fmt.Errorf("unsupported database %q; use memory", dsn)
 	}
+	return sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: logger, Schema: schema})
+}
+
+// singleInstance reports whether dsn names a database that only one server
+// process uses at a time.
+func singleInstance(dsn string) bool {
+	return !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://")
 }
 
 func newLogger(level string, w io.Writer) (*slog.Logger, error) {
@@ -134,7 +145,7 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 			return err
 		}
 	}
-	st, err := openStore(ctx, cfg.db, logger)
+	st, err := openStore(ctx, cfg.db, cfg.dbSchema, logger)
 	if err != nil {
 		return err
 	}

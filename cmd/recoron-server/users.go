@@ -33,6 +33,7 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("recoron-server users "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	db := fs.String("db", envOr("RECORON_DB", defaultDB), "database DSN (env RECORON_DB)")
+	schema := fs.String("db-schema", envOr("RECORON_DB_SCHEMA", ""), "PostgreSQL schema (env RECORON_DB_SCHEMA)")
 	plansFile := fs.String("plans", envOr("RECORON_PLANS", ""), "JSON plans file replacing the built-in plans (env RECORON_PLANS)")
 	name := fs.String("name", "", "user name (create)")
 	plan := fs.String("plan", "", "plan name (create, set-plan)")
@@ -47,7 +48,7 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 	}
 
 	ctx := context.Background()
-	svc, closeStore, err := openService(ctx, *db, *plansFile)
+	svc, closeStore, err := openService(ctx, *db, *schema, *plansFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "recoron-server users:", err)
 		return 1
@@ -76,7 +77,7 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 
 // openService opens the store and a service that is not started: admin
 // commands must not fire jobs.
-func openService(ctx context.Context, dsn, plansFile string) (*service.Service, func(), error) {
+func openService(ctx context.Context, dsn, schema, plansFile string) (*service.Service, func(), error) {
 	plans := metering.DefaultPlans()
 	if plansFile != "" {
 		var err error
@@ -84,7 +85,10 @@ func openService(ctx context.Context, dsn, plansFile string) (*service.Service, 
 			return nil, nil, err
 		}
 	}
-	st, err := openStore(ctx, dsn, slog.New(slog.DiscardHandler))
+	if dsn == "memory" {
+		return nil, nil, errors.New("--db memory is private to one process; use the server's sqlite: or postgres:// database")
+	}
+	st, err := openStore(ctx, dsn, schema, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, nil, err
 	}
