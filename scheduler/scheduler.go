@@ -294,6 +294,17 @@ func (s *Scheduler) NextRun(id string) (next time.Time, ok bool) {
 	return st.nextSlot(), true
 }
 
+// JobIDs returns the ids of the registered jobs, in no order.
+func (s *Scheduler) JobIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.jobs))
+	for id := range s.jobs {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // Len returns the number of registered jobs.
 func (s *Scheduler) Len() int {
 	s.mu.Lock()

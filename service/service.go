@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/recoron/recoron/metering"
@@ -56,6 +57,9 @@ type Service struct {
 	hosts  *scheduler.HostLimits
 	sched  *scheduler.Scheduler
 	meter  *metering.Meter
+
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup
 }
 
 // New returns a stopped service.
@@ -153,6 +157,16 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	s.meter.Start(ctx)
+
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopBackground = cancel
+	if w, ok := s.store.(store.JobWatcher); ok {
+		s.background.Add(1)
+		go func() {
+			defer s.background.Done()
+			s.watchJobs(bg, w)
+		}()
+	}
 	s.logger.InfoContext(ctx, "service started", slog.Int("jobs", len(jobs)))
 	return nil
 }
@@ -160,6 +174,10 @@ func (s *Service) Start(ctx context.Context) error {
 // Stop stops firing, waits for runs in flight until ctx is done, and
 // flushes the meter.
 func (s *Service) Stop(ctx context.Context) error {
+	if s.stopBackground != nil {
+		s.stopBackground()
+		s.background.Wait()
+	}
 	schedErr := s.sched.Stop(ctx)
 	meterErr := s.meter.Stop(context.WithoutCancel(ctx))
 	if meterErr != nil {

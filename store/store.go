@@ -107,6 +107,16 @@ type Store interface {
 	Close() error
 }
 
+// JobWatcher is implemented by backends that several processes share. It
+// lets each process learn about jobs that another process created,
+// changed or deleted.
+type JobWatcher interface {
+	// WatchJobs calls fn with the id of each job whose definition changed
+	// in any process, until ctx is done or the feed fails. Changes to a
+	// job's run times alone are not reported.
+	WatchJobs(ctx context.Context, fn func(jobID string)) error
+}
+
 // Page selects a slice of a list. The zero Page selects everything.
 type Page struct {
 	// Limit is the maximum number of records; 0 means no limit.

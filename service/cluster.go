@@ -1,0 +1,94 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/recoron/recoron/store"
+)
+
+// resyncInterval is how often a service shared with other processes
+// reloads every enabled job, in case a change notification was lost.
+const resyncInterval = time.Minute
+
+// watchJobs keeps the scheduler in step with jobs changed by other
+// processes sharing the store, until ctx is done.
+func (s *Service) watchJobs(ctx context.Context, w store.JobWatcher) {
+	resync := time.NewTicker(resyncInterval)
+	defer resync.Stop()
+
+	changed := make(chan string, 1024)
+	go func() {
+		for ctx.Err() == nil {
+			err := w.WatchJobs(ctx, func(id string) {
+				select {
+				case changed <- id:
+				default:
+					s.logger.WarnContext(ctx, "job change queue full; the next resync catches up",
+						slog.String("job_id", id))
+				}
+			})
+			if ctx.Err() != nil {
+				return
+			}
+			s.logger.WarnContext(ctx, "job change feed failed; retrying", slog.Any("err", err))
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+			}
+		}
+	}()
+
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-changed:
+			s.reload(ctx, id)
+		case <-resync.C:
+			s.resync(ctx)
+		}
+	}
+}
+
+// reload registers the current version of one job, or removes it.
+func (s *Service) reload(ctx context.Context, id string) {
+	j, err := s.store.GetJobByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !j.Enabled) {
+		s.sched.Remove(id)
+		return
+	}
+	if err != nil {
+		s.logger.ErrorContext(ctx, "job reload failed", slog.String("job_id", id), slog.Any("err", err))
+		return
+	}
+	if _, err := s.register(j); err != nil {
+		s.logger.ErrorContext(ctx, "job not scheduled", slog.String("job_id", id), slog.Any("err", err))
+	}
+}
+
+// resync reloads every enabled job and removes jobs that are gone.
+func (s *Service) resync(ctx context.Context) {
+	jobs, err := s.store.ListEnabledJobs(ctx)
+	if err != nil {
+		s.logger.ErrorContext(ctx, "job resync failed", slog.Any("err", err))
+		return
+	}
+	keep := make(map[string]bool, len(jobs))
+	for _, j := range jobs {
+		keep[j.ID] = true
+		if next, ok := s.sched.NextRun(j.ID); ok && !next.IsZero() {
+			continue // already scheduled; changes arrive through the feed
+		}
+		if _, err := s.register(j); err != nil {
+			s.logger.ErrorContext(ctx, "job not scheduled", slog.String("job_id", j.ID), slog.Any("err", err))
+		}
+	}
+	for _, id := range s.sched.JobIDs() {
+		if !keep[id] {
+			s.sched.Remove(id)
+		}
+	}
+}
