@@ -2,6 +2,8 @@ package memstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -27,6 +29,9 @@ func monthlyExecutions(txn *memdb.Txn, userID string, at time.Time) (int64, erro
 // BeginExecution implements [store.Store].
 func (s *Store) BeginExecution(ctx context.Context, e *store.Execution, monthlyMax int64) error {
 	return s.write(func(txn *memdb.Txn) error {
+		if _, err := first[store.Execution](txn, "executions", "id", e.ID); err == nil {
+			return fmt.Errorf("execution %s: %w", e.ID, store.ErrConflict)
+		}
 		if e.Counted() {
 			n, err := monthlyExecutions(txn, e.UserID, e.StartedAt)
 			if err != nil {
@@ -47,14 +52,20 @@ func (s *Store) BeginExecution(ctx context.Context, e *store.Execution, monthlyM
 // FinishExecution implements [store.Store].
 func (s *Store) FinishExecution(ctx context.Context, e *store.Execution, keep int) error {
 	return s.write(func(txn *memdb.Txn) error {
+		j, err := first[store.Job](txn, "jobs", "id", e.JobID)
+		if errors.Is(err, store.ErrNotFound) {
+			// The job was deleted while it ran, and its executions with it.
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 		if err := txn.Insert("executions", e.Clone()); err != nil {
 			return err
 		}
-		if j, err := first[store.Job](txn, "jobs", "id", e.JobID); err == nil && e.Counted() {
+		if e.Counted() && e.ScheduledAt.After(j.LastRunAt) {
 			c := j.Clone()
-			if e.ScheduledAt.After(c.LastRunAt) {
-				c.LastRunAt = e.ScheduledAt
-			}
+			c.LastRunAt = e.ScheduledAt
 			if err := txn.Insert("jobs", c); err != nil {
 				return err
 			}

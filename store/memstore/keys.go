@@ -13,6 +13,9 @@ import (
 // CreateAPIKey implements [store.Store].
 func (s *Store) CreateAPIKey(ctx context.Context, k *store.APIKey, limit int) error {
 	return s.write(func(txn *memdb.Txn) error {
+		if _, err := first[store.APIKey](txn, "keys", "id", k.ID); err == nil {
+			return fmt.Errorf("api key %s: %w", k.ID, store.ErrConflict)
+		}
 		if _, err := first[store.APIKey](txn, "keys", "hash", k.Hash); err == nil {
 			return fmt.Errorf("api key hash: %w", store.ErrConflict)
 		}
