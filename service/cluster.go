@@ -92,3 +92,25 @@ func (s *Service) resync(ctx context.Context) {
 		}
 	}
 }
+
+// sweepStaleRuns marks executions that have run for longer than
+// StaleRunAfter as interrupted, every minute until ctx is done.
+func (s *Service) sweepStaleRuns(ctx context.Context) {
+	ticker := time.NewTicker(time.Minute)
+	defer ticker.Stop()
+	for {
+		now := s.Now()
+		n, err := s.store.InterruptExecutions(ctx, now.Add(-s.cfg.StaleRunAfter), now)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.logger.ErrorContext(ctx, "marking stale runs failed", slog.Any("err", err))
+		case n > 0:
+			s.logger.WarnContext(ctx, "stale runs marked interrupted", slog.Int("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}

@@ -264,6 +264,23 @@ func (s *Service) sync(ctx context.Context, j *store.Job, sched *cron.Schedule) 
 	j.NextRunAt = next
 }
 
+// resume registers a job loaded at start. Slots from its stored next run
+// up to now were missed while no process ran it, so the scheduler walks
+// them under the job's misfire policy; slots that did run are already
+// claimed in the store and are not run again.
+func (s *Service) resume(j *store.Job) (time.Time, error) {
+	withDefaults(j)
+	sched, err := compileSchedule(j.Schedule, j.Timezone, j.CreatedAt)
+	if err != nil {
+		return time.Time{}, err
+	}
+	sj := s.schedulerJob(j, sched)
+	if !j.NextRunAt.IsZero() && j.NextRunAt.Before(s.Now()) {
+		sj.After = j.NextRunAt.Add(-time.Nanosecond)
+	}
+	return s.sched.Add(sj)
+}
+
 // register compiles j and adds it to the scheduler.
 func (s *Service) register(j *store.Job) (time.Time, error) {
 	withDefaults(j)

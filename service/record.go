@@ -46,6 +46,11 @@ func (s *Service) beforeRun(ctx context.Context, run *scheduler.Run) error {
 	if errors.Is(err, store.ErrLimitExceeded) {
 		return &LimitError{Plan: plan.Name, Limit: LimitMonthlyExecutions, Value: plan.MonthlyExecutions}
 	}
+	if errors.Is(err, store.ErrConflict) && run.Trigger == scheduler.TriggerSchedule {
+		// Another process, or this one before a restart, took the slot.
+		return fmt.Errorf("job %s slot %s: %w", run.JobID, run.ScheduledAt.UTC().Format(scheduler.TimeFormat),
+			scheduler.ErrClaimed)
+	}
 	return err
 }
 
@@ -96,6 +101,9 @@ func (s *Service) onSkip(ctx context.Context, run scheduler.Run, status, reason 
 	plan, err := s.userPlan(ctx, run.Owner)
 	if err == nil {
 		err = s.store.BeginExecution(ctx, e, 0)
+		if errors.Is(err, store.ErrConflict) {
+			return // another process recorded or ran this slot
+		}
 	}
 	if err == nil {
 		err = s.store.FinishExecution(ctx, e, retention(plan))

@@ -38,6 +38,16 @@ type Config struct {
 	// MeterFlushInterval is how often API-call counts are written; the
 	// default is 5s.
 	MeterFlushInterval time.Duration
+	// SharedStore tells the service that other processes use the same
+	// store. A service alone marks every execution left running as
+	// interrupted when it starts; a shared one marks only executions
+	// running for longer than StaleRunAfter, every minute, since younger
+	// ones may belong to a live process.
+	SharedStore bool
+	// StaleRunAfter is the age after which a running execution in a
+	// shared store counts as interrupted; the default is two hours, above
+	// the longest run that the timeout and retry limits allow.
+	StaleRunAfter time.Duration
 	// MaxCallsPerHost bounds job calls in flight to one host; the default
 	// is 32. A call over the bound fails at once and is retried.
 	MaxCallsPerHost int
@@ -83,6 +93,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.MaxCallsPerHost <= 0 {
 		cfg.MaxCallsPerHost = 32
+	}
+	if cfg.StaleRunAfter <= 0 {
+		cfg.StaleRunAfter = 2 * time.Hour
 	}
 	for _, name := range []string{metering.PlanFree, metering.PlanUnlimited} {
 		if _, ok := cfg.Plans[name]; !ok {
@@ -143,12 +156,23 @@ func (s *Service) Plan(u *store.User) metering.Plan {
 // Start registers every enabled job with the scheduler and starts it and
 // the meter.
 func (s *Service) Start(ctx context.Context) error {
+	if !s.cfg.SharedStore {
+		now := s.Now()
+		n, err := s.store.InterruptExecutions(ctx, now, now)
+		if err != nil {
+			return fmt.Errorf("marking interrupted executions: %w", err)
+		}
+		if n > 0 {
+			s.logger.WarnContext(ctx, "runs in flight at the last stop marked interrupted", slog.Int("count", n))
+		}
+	}
+
 	jobs, err := s.store.ListEnabledJobs(ctx)
 	if err != nil {
 		return fmt.Errorf("loading jobs: %w", err)
 	}
 	for _, j := range jobs {
-		if _, err := s.register(j); err != nil {
+		if _, err := s.resume(j); err != nil {
 			s.logger.ErrorContext(ctx, "job not scheduled", slog.String("job_id", j.ID),
 				slog.Any("err", err))
 		}
@@ -160,6 +184,13 @@ func (s *Service) Start(ctx context.Context) error {
 
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopBackground = cancel
+	if s.cfg.SharedStore {
+		s.background.Add(1)
+		go func() {
+			defer s.background.Done()
+			s.sweepStaleRuns(bg)
+		}()
+	}
 	if w, ok := s.store.(store.JobWatcher); ok {
 		s.background.Add(1)
 		go func() {

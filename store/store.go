@@ -82,8 +82,15 @@ type Store interface {
 	// missed, adds one to the user's execution count for the day of
 	// e.StartedAt. It fails with ErrLimitExceeded, writing nothing, when
 	// the user's executions in that calendar month (UTC) already reach
-	// monthlyMax (monthlyMax <= 0 means no limit).
+	// monthlyMax (monthlyMax <= 0 means no limit). It fails with
+	// ErrConflict when the id exists or when e is triggered by the
+	// schedule and the job already has an execution for e.ScheduledAt, so
+	// each slot is claimed once however many processes fire it.
 	BeginExecution(ctx context.Context, e *Execution, monthlyMax int64) error
+	// InterruptExecutions marks every execution still running that
+	// started before startedBefore as interrupted, finished at now, and
+	// returns how many it marked.
+	InterruptExecutions(ctx context.Context, startedBefore, now time.Time) (int, error)
 	// FinishExecution stores the final state of e, sets the job's
 	// lastRunAt to e.ScheduledAt when e ran (not skipped or missed) and
 	// is later than the stored one, and deletes the job's oldest executions

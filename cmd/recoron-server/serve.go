@@ -155,7 +155,7 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 		logger.Warn("target guard is off: jobs may call loopback and private addresses")
 	}
 	svc, err := service.New(service.Config{Store: st, Plans: plans, Logger: logger,
-		AllowPrivateTargets: cfg.allowPrivate})
+		AllowPrivateTargets: cfg.allowPrivate, SharedStore: !singleInstance(cfg.db)})
 	if err != nil {
 		return err
 	}

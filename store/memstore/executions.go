@@ -32,6 +32,15 @@ func (s *Store) BeginExecution(ctx context.Context, e *store.Execution, monthlyM
 		if _, err := first[store.Execution](txn, "executions", "id", e.ID); err == nil {
 			return fmt.Errorf("execution %s: %w", e.ID, store.ErrConflict)
 		}
+		if e.Trigger == store.TriggerSchedule {
+			slot := slotKey(e)
+			if _, err := first[slotRow](txn, "slots", "id", slot.JobID, slot.Key); err == nil {
+				return fmt.Errorf("job %s slot %s: %w", e.JobID, e.ScheduledAt, store.ErrConflict)
+			}
+			if err := txn.Insert("slots", slot); err != nil {
+				return err
+			}
+		}
 		if e.Counted() {
 			n, err := monthlyExecutions(txn, e.UserID, e.StartedAt)
 			if err != nil {
@@ -78,12 +87,56 @@ func (s *Store) FinishExecution(ctx context.Context, e *store.Execution, keep in
 			return err
 		}
 		for _, old := range all[:max(0, len(all)-keep)] {
-			if err := txn.Delete("executions", old); err != nil {
+			if err := deleteExecution(txn, old); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// deleteExecution removes e and its slot claim.
+func deleteExecution(txn *memdb.Txn, e *store.Execution) error {
+	if err := txn.Delete("executions", e); err != nil {
+		return err
+	}
+	if e.Trigger != store.TriggerSchedule {
+		return nil
+	}
+	slot := slotKey(e)
+	if _, err := first[slotRow](txn, "slots", "id", slot.JobID, slot.Key); err != nil {
+		return nil
+	}
+	return txn.Delete("slots", slot)
+}
+
+// InterruptExecutions implements [store.Store].
+func (s *Store) InterruptExecutions(ctx context.Context, startedBefore, now time.Time) (int, error) {
+	n := 0
+	err := s.write(func(txn *memdb.Txn) error {
+		it, err := txn.Get("executions", "id")
+		if err != nil {
+			return err
+		}
+		var running []*store.Execution
+		for raw := it.Next(); raw != nil; raw = it.Next() {
+			e := raw.(*store.Execution)
+			if e.Status == store.StatusRunning && e.StartedAt.Before(startedBefore) {
+				running = append(running, e)
+			}
+		}
+		for _, e := range running {
+			c := e.Clone()
+			c.Status, c.FinishedAt = store.StatusInterrupted, now
+			c.Error = "the server stopped while the run was in flight"
+			if err := txn.Insert("executions", c); err != nil {
+				return err
+			}
+		}
+		n = len(running)
+		return nil
+	})
+	return n, err
 }
 
 // GetExecution implements [store.Store].

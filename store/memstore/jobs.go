@@ -123,6 +123,9 @@ func (s *Store) DeleteJob(ctx context.Context, userID, id string, now time.Time)
 		if _, err := txn.DeletePrefix("executions", "job_prefix", id); err != nil {
 			return fmt.Errorf("memstore: delete executions of job %s: %w", id, err)
 		}
+		if _, err := txn.DeletePrefix("slots", "id_prefix", id); err != nil {
+			return fmt.Errorf("memstore: delete slot claims of job %s: %w", id, err)
+		}
 		return updateUsage(txn, userID, now, func(d *store.DailyUsage) { d.JobsDeleted++ })
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -26,6 +27,17 @@ type usageRow struct {
 	UserID string
 	DayKey string // YYYY-MM-DD
 	store.DailyUsage
+}
+
+// slotRow claims one scheduled slot of a job; Key is the nominal fire
+// time in Unix nanoseconds.
+type slotRow struct {
+	JobID string
+	Key   string
+}
+
+func slotKey(e *store.Execution) *slotRow {
+	return &slotRow{JobID: e.JobID, Key: strconv.FormatInt(e.ScheduledAt.UnixNano(), 10)}
 }
 
 type paidRow struct {
@@ -68,6 +80,7 @@ func schema() *memdb.DBSchema {
 			stringIndex("id", "ID", true),
 			compoundIndex("job", true, "JobID", "ID")),
 		"usage": table("usage", compoundIndex("id", true, "UserID", "DayKey")),
+		"slots": table("slots", compoundIndex("id", true, "JobID", "Key")),
 		"paid":  table("paid", compoundIndex("id", true, "UserID", "MonthKey")),
 	}}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/recoron/recoron/store"
 )
@@ -187,3 +188,22 @@ func (s *Store) ListExecutions(ctx context.Context, userID, jobID string, page s
 	})
 	return list, err
 }
+
+// InterruptExecutions implements [store.Store].
+func (s *Store) InterruptExecutions(ctx context.Context, startedBefore, now time.Time) (int, error) {
+	res, err := s.exec(ctx, s.db, `UPDATE executions
+		SET status = ?, finished_at = ?, error = ?
+		WHERE status = ? AND started_at < ?`,
+		store.StatusInterrupted, timeValue(now), interruptedReason, store.StatusRunning, timeValue(startedBefore))
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: error marking interrupted executions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: error counting interrupted executions: %w", err)
+	}
+	return int(n), nil
+}
+
+// interruptedReason is the error text of an interrupted execution.
+const interruptedReason = "the server stopped while the run was in flight"

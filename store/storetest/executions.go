@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +19,89 @@ var executionTests = []test{
 	{"FinishSetsLastRun", testFinishLastRun},
 	{"FinishRetention", testRetention},
 	{"FinishAfterDelete", testFinishAfterDelete},
+	{"SlotClaimedOnce", testSlotClaimedOnce},
+	{"Interrupt", testInterruptExecutions},
+}
+
+func testSlotClaimedOnce(t *testing.T, f *fixture) {
+	u := f.user()
+	j, other := f.job(u.ID), f.job(u.ID)
+	slot := func(job *store.Job, at time.Time) *store.Execution {
+		e := newExecution(job, at)
+		e.Trigger = store.TriggerSchedule
+		return e
+	}
+
+	wantNoErr(t, "BeginExecution of a slot", f.s.BeginExecution(f.ctx, slot(j, base), 0))
+	err := f.s.BeginExecution(f.ctx, slot(j, base), 0)
+	wantErr(t, "BeginExecution of a claimed slot", err, store.ErrConflict)
+
+	// A missed slot is claimed like a run, so it is recorded once.
+	missed := slot(j, base.Add(time.Minute))
+	missed.Status = store.StatusMissed
+	wantNoErr(t, "BeginExecution of a missed slot", f.s.BeginExecution(f.ctx, missed, 0))
+	err = f.s.BeginExecution(f.ctx, slot(j, base.Add(time.Minute)), 0)
+	wantErr(t, "BeginExecution of a slot recorded as missed", err, store.ErrConflict)
+
+	// Other jobs, other instants and manual runs are independent.
+	wantNoErr(t, "BeginExecution of another job's slot", f.s.BeginExecution(f.ctx, slot(other, base), 0))
+	wantNoErr(t, "BeginExecution of the next slot", f.s.BeginExecution(f.ctx, slot(j, base.Add(time.Second)), 0))
+	wantNoErr(t, "BeginExecution of a manual run", f.s.BeginExecution(f.ctx, newExecution(j, base), 0))
+
+	if n := f.usage(u.ID, base).Day.Executions; n != 4 {
+		t.Errorf("Executions = %d, want 4: a conflicting claim must not count", n)
+	}
+
+	// Concurrent claims of one slot: exactly one wins.
+	var mu sync.Mutex
+	won, lost := 0, 0
+	parallel(func(int) {
+		err := f.s.BeginExecution(f.ctx, slot(j, base.Add(time.Hour)), 0)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, store.ErrConflict):
+			lost++
+		default:
+			t.Errorf("concurrent BeginExecution of one slot: %v", err)
+		}
+	})
+	if won != 1 || lost == 0 {
+		t.Errorf("concurrent claims of one slot: %d won and %d lost, want exactly 1 winner", won, lost)
+	}
+}
+
+func testInterruptExecutions(t *testing.T, f *fixture) {
+	u := f.user()
+	j := f.job(u.ID)
+	old := newExecution(j, base)
+	recent := newExecution(j, base.Add(time.Hour))
+	done := f.execution(j, base.Add(-time.Hour))
+	for _, e := range []*store.Execution{old, recent} {
+		wantNoErr(t, "BeginExecution", f.s.BeginExecution(f.ctx, e.Clone(), 0))
+	}
+
+	now := base.Add(2 * time.Hour)
+	n, err := f.s.InterruptExecutions(f.ctx, base.Add(time.Minute), now)
+	wantNoErr(t, "InterruptExecutions", err)
+	if n != 1 {
+		t.Errorf("InterruptExecutions marked %d executions, want 1", n)
+	}
+	got, err := f.s.GetExecution(f.ctx, u.ID, j.ID, old.ID)
+	wantNoErr(t, "GetExecution", err)
+	if got.Status != store.StatusInterrupted || !got.FinishedAt.Equal(now) || got.Error == "" {
+		t.Errorf("old running execution = %s finished %v error %q, want interrupted at %v with a reason",
+			got.Status, got.FinishedAt, got.Error, now)
+	}
+	for _, e := range []*store.Execution{recent, done} {
+		got, err := f.s.GetExecution(f.ctx, u.ID, j.ID, e.ID)
+		wantNoErr(t, "GetExecution", err)
+		if got.Status != e.Status {
+			t.Errorf("execution started %v has status %s, want %s unchanged", e.StartedAt, got.Status, e.Status)
+		}
+	}
 }
 
 func testExecutionRoundTrip(t *testing.T, f *fixture) {

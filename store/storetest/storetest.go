@@ -14,11 +14,13 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,10 +96,18 @@ func newFixture(t *testing.T, newStore func(t *testing.T) store.Store) *fixture 
 	return &fixture{t: t, ctx: t.Context(), s: s}
 }
 
+var (
+	idMu      sync.Mutex
+	idEntropy = ulid.Monotonic(rand.Reader, 0)
+)
+
 // newID returns an id with the given prefix in the form of production ids:
-// a ULID, so ids sort by creation.
+// a ULID from one monotonic source, so ids sort by creation even when
+// parallel tests make them in the same millisecond.
 func newID(prefix string) string {
-	return prefix + "_" + ulid.Make().String()
+	idMu.Lock()
+	defer idMu.Unlock()
+	return prefix + "_" + ulid.MustNew(ulid.Timestamp(time.Now()), idEntropy).String()
 }
 
 // hashOf returns a unique SHA-256 hex digest for a key id, standing in for
@@ -156,10 +166,12 @@ func (f *fixture) job(userID string) *store.Job {
 	return j
 }
 
-// newExecution returns an unsaved running execution of j started at.
+// newExecution returns an unsaved running execution of j started at. It
+// is a manual run, so tests may start several at one instant; slot claims
+// have their own tests.
 func newExecution(j *store.Job, at time.Time) *store.Execution {
 	return &store.Execution{
-		ID: newID("exe"), JobID: j.ID, UserID: j.UserID, Trigger: store.TriggerSchedule,
+		ID: newID("exe"), JobID: j.ID, UserID: j.UserID, Trigger: store.TriggerManual,
 		ScheduledAt: at, StartedAt: at, Status: store.StatusRunning,
 	}
 }
