@@ -1,6 +1,8 @@
 package scheduler
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -8,11 +10,14 @@ import (
 )
 
 // HostLimits bounds the calls made to each host, so one slow or failing
-// host cannot take all workers. A call over a limit fails at once, without
-// waiting, and is retried by the job's retry policy like any failure.
-// The zero value has no limits; use [NewHostLimits].
+// host cannot take all workers. A call over the concurrency limit waits
+// for a free slot, within its attempt's timeout, but only while fewer than
+// maxWaiting other calls to the host are already waiting; past that it
+// fails at once and the job's retry policy decides what follows. So one
+// hanging host holds at most maxConcurrent+maxWaiting workers.
 type HostLimits struct {
 	maxConcurrent int
+	maxWaiting    int
 	perSecond     rate.Limit
 	burst         int
 
@@ -21,54 +26,101 @@ type HostLimits struct {
 }
 
 type hostState struct {
-	inFlight int
-	limiter  *rate.Limiter
+	slots   chan struct{}
+	waiting int
+	limiter *rate.Limiter
 }
 
-// NewHostLimits returns limits of maxConcurrent calls in flight and
-// perSecond calls started per second for each host. Zero means no limit.
+// NewHostLimits returns limits of maxConcurrent calls in flight, with as
+// many more allowed to wait, and perSecond calls started per second for
+// each host. Zero means no limit.
 func NewHostLimits(maxConcurrent int, perSecond float64) *HostLimits {
-	burst := max(int(perSecond), 1)
-	return &HostLimits{maxConcurrent: maxConcurrent, perSecond: rate.Limit(perSecond), burst: burst,
-		hosts: make(map[string]*hostState)}
+	return &HostLimits{
+		maxConcurrent: maxConcurrent,
+		maxWaiting:    maxConcurrent,
+		perSecond:     rate.Limit(perSecond),
+		burst:         max(int(perSecond), 1),
+		hosts:         make(map[string]*hostState),
+	}
 }
 
 // ErrHostBusy reports a call rejected by a host limit.
-var ErrHostBusy = fmt.Errorf("host limit reached")
+var ErrHostBusy = errors.New("host limit reached")
 
-// acquire reserves a call to host and returns its release function.
-func (l *HostLimits) acquire(host string) (func(), error) {
-	if l == nil || (l.maxConcurrent <= 0 && l.perSecond <= 0) {
-		return func() {}, nil
-	}
+func (l *HostLimits) state(host string) *hostState {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-
 	st := l.hosts[host]
 	if st == nil {
 		st = &hostState{}
+		if l.maxConcurrent > 0 {
+			st.slots = make(chan struct{}, l.maxConcurrent)
+		}
 		if l.perSecond > 0 {
 			st.limiter = rate.NewLimiter(l.perSecond, l.burst)
 		}
 		l.hosts[host] = st
 	}
-	if l.maxConcurrent > 0 && st.inFlight >= l.maxConcurrent {
-		return nil, fmt.Errorf("%w: %d calls to %s already in flight", ErrHostBusy, st.inFlight, host)
-	}
-	if st.limiter != nil && !st.limiter.Allow() {
-		return nil, fmt.Errorf("%w: more than %g calls per second to %s", ErrHostBusy, float64(l.perSecond), host)
-	}
-	st.inFlight++
-	return func() { l.release(host) }, nil
+	return st
 }
 
-func (l *HostLimits) release(host string) {
+// acquire reserves a call to host and returns its release function.
+func (l *HostLimits) acquire(ctx context.Context, host string) (func(), error) {
+	if l == nil || (l.maxConcurrent <= 0 && l.perSecond <= 0) {
+		return func() {}, nil
+	}
+	st := l.state(host)
+
+	if st.slots != nil {
+		select {
+		case st.slots <- struct{}{}:
+		default:
+			if err := l.wait(ctx, host, st); err != nil {
+				return nil, err
+			}
+		}
+	}
+	release := func() {
+		if st.slots != nil {
+			<-st.slots
+		}
+	}
+	if st.limiter != nil && !st.limiter.Allow() {
+		release()
+		return nil, fmt.Errorf("%w: more than %g calls per second to %s", ErrHostBusy, float64(l.perSecond), host)
+	}
+	return release, nil
+}
+
+// wait blocks for a free slot if the host's queue of waiting calls has
+// room.
+func (l *HostLimits) wait(ctx context.Context, host string, st *hostState) error {
+	l.mu.Lock()
+	if st.waiting >= l.maxWaiting {
+		l.mu.Unlock()
+		return fmt.Errorf("%w: %d calls to %s in flight and %d waiting", ErrHostBusy,
+			l.maxConcurrent, host, l.maxWaiting)
+	}
+	st.waiting++
+	l.mu.Unlock()
+
+	defer func() {
+		l.mu.Lock()
+		st.waiting--
+		l.mu.Unlock()
+	}()
+	select {
+	case st.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: no free slot for %s before the attempt timed out", ErrHostBusy, host)
+	}
+}
+
+// Load returns the calls to host in flight and waiting for a slot.
+func (l *HostLimits) Load(host string) (inFlight, waiting int) {
+	st := l.state(host)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st := l.hosts[host]
-	st.inFlight--
-	// Forget idle hosts without a rate limiter, so the map stays small.
-	if st.inFlight == 0 && st.limiter == nil {
-		delete(l.hosts, host)
-	}
+	return len(st.slots), st.waiting
 }

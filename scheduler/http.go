@@ -230,7 +230,7 @@ func (e *HTTPExecutor) limitedDo(ctx context.Context, run Run) (*http.Response, 
 	if u, err := url.Parse(e.URL); err == nil {
 		host = u.Host
 	}
-	release, err := e.Hosts.acquire(host)
+	release, err := e.Hosts.acquire(ctx, host)
 	if err != nil {
 		return nil, err
 	}

@@ -258,7 +258,7 @@ func TestCheckTargetURL(t *testing.T) {
 	}
 }
 
-func TestHostLimitsFailFastWhenBusy(t *testing.T) {
+func TestHostLimitsQueueThenFailFast(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
 	arrived := make(chan struct{}, 10)
@@ -272,17 +272,30 @@ func TestHostLimitsFailFastWhenBusy(t *testing.T) {
 		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
 		Method: http.MethodGet, URL: srv.URL, Hosts: hosts,
 	}
-	first := make(chan scheduler.Result, 1)
-	go func() { first <- ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual}) }()
+	results := make(chan scheduler.Result, 2)
+	call := func() { results <- ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual}) }
+	go call()
 	<-arrived
-
+	// The second call waits for the slot; the third finds the queue full
+	// and fails at once.
+	go call()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	deadline := time.Now().Add(5 * time.Second)
+	for _, waiting := hosts.Load(host); waiting < 1; _, waiting = hosts.Load(host) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second call never queued")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	res := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual})
 	if res.Status != scheduler.StatusFailure || !strings.Contains(res.Error, "host limit reached") {
-		t.Errorf("second call = %s %q, want a host limit failure", res.Status, res.Error)
+		t.Errorf("third call = %s %q, want a host limit failure", res.Status, res.Error)
 	}
 	close(release)
-	if r := <-first; r.Status != scheduler.StatusSuccess {
-		t.Errorf("first call = %s %q", r.Status, r.Error)
+	for range 2 {
+		if r := <-results; r.Status != scheduler.StatusSuccess {
+			t.Errorf("queued call = %s %q, want success", r.Status, r.Error)
+		}
 	}
 	// The slot is free again.
 	if r := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual}); r.Status != scheduler.StatusSuccess {

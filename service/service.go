@@ -33,7 +33,7 @@ type Config struct {
 	// HTTPClient makes job calls; the default is
 	// scheduler.NewHTTPClient with the guard set by AllowPrivateTargets.
 	HTTPClient *http.Client
-	// Workers is the number of concurrent runs; the default is 256.
+	// Workers is the number of concurrent runs; the default is 1024.
 	Workers int
 	// MeterFlushInterval is how often API-call counts are written; the
 	// default is 5s.
@@ -49,7 +49,8 @@ type Config struct {
 	// the longest run that the timeout and retry limits allow.
 	StaleRunAfter time.Duration
 	// MaxCallsPerHost bounds job calls in flight to one host; the default
-	// is 32. A call over the bound fails at once and is retried.
+	// is 64. As many more calls may wait for a slot; calls beyond that
+	// fail at once and are retried by the job's retry policy.
 	MaxCallsPerHost int
 	// MaxCallRatePerHost bounds job calls started per second to one host;
 	// the default 0 means no bound.
@@ -92,7 +93,10 @@ func New(cfg Config) (*Service, error) {
 		})
 	}
 	if cfg.MaxCallsPerHost <= 0 {
-		cfg.MaxCallsPerHost = 32
+		cfg.MaxCallsPerHost = 64
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1024
 	}
 	if cfg.StaleRunAfter <= 0 {
 		cfg.StaleRunAfter = 2 * time.Hour
