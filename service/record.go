@@ -34,15 +34,25 @@ func retention(plan metering.Plan) int {
 // beforeRun records the start of a scheduled run and enforces the
 // monthly execution budget.
 func (s *Service) beforeRun(ctx context.Context, run *scheduler.Run) error {
-	plan, err := s.userPlan(ctx, run.Owner)
+	u, err := s.store.GetUser(ctx, run.Owner)
 	if err != nil {
-		return err
+		return fmt.Errorf("looking up user %s: %w", run.Owner, err)
 	}
+	plan := s.Plan(u)
+	// The signer takes the secrets from here, so nothing but the call
+	// itself happens between claiming the slot and sending it.
+	// NOTE: a process killed inside that window loses the slot: it stays
+	// claimed and is later marked interrupted, never sent twice.
+	s.runUsers.Store(run.ExecutionID, u)
+
 	e := &store.Execution{
 		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
 		ScheduledAt: run.ScheduledAt, StartedAt: s.Now(), Status: store.StatusRunning,
 	}
 	err = s.store.BeginExecution(ctx, e, plan.MonthlyExecutions)
+	if err != nil {
+		s.runUsers.Delete(run.ExecutionID)
+	}
 	if errors.Is(err, store.ErrLimitExceeded) {
 		return &LimitError{Plan: plan.Name, Limit: LimitMonthlyExecutions, Value: plan.MonthlyExecutions}
 	}
@@ -71,6 +81,7 @@ func executionFrom(run scheduler.Run, res scheduler.Result) *store.Execution {
 
 // afterRun stores the outcome of a scheduled run and the job's run times.
 func (s *Service) afterRun(ctx context.Context, run scheduler.Run, res scheduler.Result) {
+	s.runUsers.Delete(run.ExecutionID)
 	logAttrs := []any{slog.String("job_id", run.JobID), slog.String("execution_id", run.ExecutionID)}
 	plan, err := s.userPlan(ctx, run.Owner)
 	if err != nil {

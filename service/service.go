@@ -69,6 +69,10 @@ type Service struct {
 	sched  *scheduler.Scheduler
 	meter  *metering.Meter
 
+	// runUsers maps the execution id of each scheduled run in flight to
+	// its owner, read once before the run.
+	runUsers sync.Map
+
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
 }

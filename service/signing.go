@@ -95,6 +95,11 @@ type signer struct{ s *Service }
 var _ scheduler.Signer = signer{}
 
 func (sg signer) Sign(ctx context.Context, run scheduler.Run, body []byte, at time.Time) (string, error) {
+	if v, ok := sg.s.runUsers.Load(run.ExecutionID); ok {
+		if u := v.(*store.User); u.SigningSecret != "" {
+			return signature.Header(activeSecrets(u, at), at, body), nil
+		}
+	}
 	u, err := sg.s.store.GetUser(ctx, run.Owner)
 	if err != nil {
 		return "", fmt.Errorf("looking up user %s: %w", run.Owner, err)

@@ -22,19 +22,27 @@ import (
 	"github.com/recoron/recoron/signature"
 )
 
-// buildServer compiles the server once per test binary.
-var buildServer = sync.OnceValues(func() (string, error) {
+// buildServer compiles the server once per test binary, with the race
+// detector.
+var buildServer = sync.OnceValues(func() (string, error) { return build("-race") })
+
+// buildFastServer compiles the server without the race detector, for tests
+// whose timing matters more than race checks.
+var buildFastServer = sync.OnceValues(func() (string, error) { return build() })
+
+func build(flags ...string) (string, error) {
 	dir, err := os.MkdirTemp("", "recoron-e2e")
 	if err != nil {
 		return "", err
 	}
 	bin := filepath.Join(dir, "recoron-server")
-	out, err := exec.Command("go", "build", "-race", "-o", bin, ".").CombinedOutput()
+	args := append(append([]string{"build"}, flags...), "-o", bin, ".")
+	out, err := exec.Command("go", args...).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	return bin, nil
-})
+}
 
 type serverProcess struct {
 	cmd    *exec.Cmd
@@ -57,7 +65,12 @@ var startedLine = regexp.MustCompile(`msg="server started" addr=(\S+)`)
 // /healthz.
 func startServer(t *testing.T, env ...string) *serverProcess {
 	t.Helper()
-	bin, err := buildServer()
+	return startBinary(t, buildServer, env...)
+}
+
+func startBinary(t *testing.T, build func() (string, error), env ...string) *serverProcess {
+	t.Helper()
+	bin, err := build()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// testSchema returns the PostgreSQL DSN and a new schema name, and drops
+// the schema when the test ends.
+func testSchema(t *testing.T) (string, string) {
+	t.Helper()
+	base := os.Getenv("RECORON_TEST_POSTGRES_DSN")
+	if base == "" {
+		if testing.Short() {
+			t.Skip("RECORON_TEST_POSTGRES_DSN is not set")
+		}
+		t.Fatal("RECORON_TEST_POSTGRES_DSN is not set; point it at a PostgreSQL database, " +
+			"such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "recoron_test_" + hex.EncodeToString(b)
+
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+	})
+
+	return base, schema
+}
+
+type slotKey struct {
+	job string
+	at  time.Time
+}
+
+// slotSink counts arrivals per job and nominal slot.
+type slotSink struct {
+	mu     sync.Mutex
+	counts map[slotKey]int
+	srv    *httptest.Server
+}
+
+func newSlotSink(t *testing.T) *slotSink {
+	t.Helper()
+	s := &slotSink{counts: make(map[slotKey]int)}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at, err := time.Parse(time.RFC3339Nano, r.Header.Get("X-Recoron-Scheduled-At"))
+		if err != nil {
+			http.Error(w, "bad scheduled-at", http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.counts[slotKey{r.Header.Get("X-Recoron-Job-Id"), at.UTC()}]++
+		s.mu.Unlock()
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func TestClusterFiresEachSlotOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three server processes against PostgreSQL")
+	}
+	dsn, schema := testSchema(t)
+	sink := newSlotSink(t)
+	env := []string{"RECORON_DB=" + dsn, "RECORON_DB_SCHEMA=" + schema, "RECORON_ALLOW_PRIVATE_TARGETS=true"}
+
+	// The first instance creates the schema and the first user; the others
+	// join once it is up.
+	instances := []*serverProcess{startBinary(t, buildFastServer, env...)}
+	instances = append(instances, startBinary(t, buildFastServer, env...), startBinary(t, buildFastServer, env...))
+
+	const jobs = 200
+	items := make([]string, jobs)
+	for i := range items {
+		items[i] = fmt.Sprintf(`{"name":"c%d","url":%q,"method":"POST","schedule":"* * * * * *","retry":{"maxAttempts":1}}`,
+			i, sink.srv.URL)
+	}
+	status, envl := instances[0].call(t, "POST", "/jobs/batch", "["+strings.Join(items, ",")+"]")
+	if status != http.StatusCreated {
+		t.Fatalf("batch create = %d %s", status, envl.Message)
+	}
+	var created struct {
+		Jobs []struct{ ID string } `json:"jobs"`
+	}
+	if err := json.Unmarshal(envl.Data, &created); err != nil {
+		t.Fatal(err)
+	}
+	createdAt := time.Now()
+
+	// Let every instance pick the jobs up, kill one without warning, and
+	// keep going.
+	time.Sleep(4 * time.Second)
+	killedAt := time.Now()
+	if err := instances[1].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * time.Second)
+	checkUntil := time.Now().Add(-2 * time.Second).Truncate(time.Second)
+	for _, p := range []*serverProcess{instances[0], instances[2]} {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	for _, p := range []*serverProcess{instances[0], instances[2]} {
+		select {
+		case <-p.exited:
+		case <-time.After(20 * time.Second):
+			t.Fatal("instance did not stop")
+		}
+	}
+
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	checkFrom := createdAt.Add(2 * time.Second).Truncate(time.Second).Add(time.Second)
+	missing, doubled := 0, 0
+	missingAt := map[string]int{}
+	for _, j := range created.Jobs {
+		for at := checkFrom; !at.After(checkUntil); at = at.Add(time.Second) {
+			switch n := sink.counts[slotKey{j.ID, at.UTC()}]; {
+			case n == 0:
+				missing++
+				missingAt[at.Format(time.TimeOnly)]++
+			case n > 1:
+				doubled++
+			}
+		}
+	}
+	for k, n := range sink.counts {
+		if n > 1 && (k.at.Before(checkFrom) || k.at.After(checkUntil)) {
+			doubled++
+		}
+	}
+	slots := jobs * int(checkUntil.Sub(checkFrom)/time.Second+1)
+	t.Logf("checked %d slots from %s to %s; instance killed at %s", slots,
+		checkFrom.Format(time.TimeOnly), checkUntil.Format(time.TimeOnly), killedAt.Format(time.TimeOnly))
+	if missing > 0 {
+		t.Errorf("%d of %d slots never arrived; missing per second: %v", missing, slots, missingAt)
+		for _, p := range instances {
+			t.Logf("instance log tail:\n%s", tail(p.log(), 30))
+		}
+	}
+	if doubled > 0 {
+		t.Errorf("%d slots arrived more than once", doubled)
+	}
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
