@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,6 +159,49 @@ func BenchmarkListJobs100(b *testing.B) {
 					b.Fatalf("ListJobs = %d jobs, %v; want %d", len(jobs), err, perUser)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkClaimSlots measures BeginExecution of scheduled slots from many
+// goroutines, as instances sharing a database claim due slots. Each claim
+// is a new slot of one of 1,000 jobs spread over benchUsers users.
+func BenchmarkClaimSlots(b *testing.B) {
+	for _, d := range benchDialects {
+		b.Run(d.name, func(b *testing.B) {
+			s := d.open(b)
+			users := seedUsers(b, s, benchUsers)
+			ctx := context.Background()
+			jobs := make([]*store.Job, 1000)
+			for i := range jobs {
+				jobs[i] = benchJob(users[i%benchUsers], i)
+				if err := s.CreateJobs(ctx, jobs[i:i+1], 0); err != nil {
+					b.Fatalf("CreateJobs: %v", err)
+				}
+			}
+			var next atomic.Int64
+			base := time.Now().Truncate(time.Second)
+			// More goroutines than the pool has connections, as a busy
+			// instance has.
+			b.SetParallelism(32)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					n := next.Add(1)
+					j := jobs[n%int64(len(jobs))]
+					e := &store.Execution{
+						ID: fmt.Sprintf("exe_%012d", n), JobID: j.ID, UserID: j.UserID,
+						Trigger: store.TriggerSchedule, Status: store.StatusRunning,
+						ScheduledAt: base.Add(time.Duration(n/int64(len(jobs))) * time.Second),
+						StartedAt:   time.Now(),
+					}
+					if err := s.BeginExecution(ctx, e, 0); err != nil {
+						b.Errorf("BeginExecution: %v", err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(next.Load())/b.Elapsed().Seconds(), "claims/s")
 		})
 	}
 }
