@@ -79,14 +79,20 @@ func CheckTargetURL(raw string, allowPrivate bool) error {
 // GuardedDialControl is a [net.Dialer] Control function that rejects
 // connections to blocked addresses. It sees the resolved address, so DNS
 // rebinding and redirects cannot get around it.
-func GuardedDialControl(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("target guard: %w", err)
+func GuardedDialControl(network, address string, c syscall.RawConn) error {
+	return dialControl(CheckTargetAddr)(network, address, c)
+}
+
+func dialControl(check func(netip.Addr) error) func(string, string, syscall.RawConn) error {
+	return func(network, address string, _ syscall.RawConn) error {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return fmt.Errorf("target guard: %w", err)
+		}
+		addr, err := netip.ParseAddr(host)
+		if err != nil {
+			return fmt.Errorf("target guard: unparsable address %q: %w", host, err)
+		}
+		return check(addr)
 	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("target guard: unparsable address %q: %w", host, err)
-	}
-	return CheckTargetAddr(addr)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -37,12 +38,19 @@ type HTTPClientConfig struct {
 	// AllowPrivateTargets turns the target guard off, so jobs may call
 	// loopback and private addresses. The default (false) blocks them.
 	AllowPrivateTargets bool
-	// MaxRedirects is the number of redirects followed; the default is 5.
-	// Redirects are re-checked by the guard at connect time.
+	// MaxRedirects is the number of redirects followed for GET and HEAD
+	// calls; the default is 5. Calls with other methods never follow a
+	// redirect, which could repeat or drop their body; the 3xx response is
+	// their result. Every redirect target passes the guard again at
+	// connect time.
 	MaxRedirects int
 	// MaxConnsPerHost bounds concurrent connections to one host; the
 	// default is 64.
 	MaxConnsPerHost int
+	// CheckAddr, when set, replaces CheckTargetAddr as the guard's test of
+	// each address the dialer connects to. Tests use it to block a
+	// loopback address of their choosing.
+	CheckAddr func(netip.Addr) error
 }
 
 // NewHTTPClient returns a client for [HTTPExecutor] with the target guard
@@ -57,6 +65,9 @@ func NewHTTPClient(cfg HTTPClientConfig) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	if !cfg.AllowPrivateTargets {
 		dialer.Control = GuardedDialControl
+		if cfg.CheckAddr != nil {
+			dialer.Control = dialControl(cfg.CheckAddr)
+		}
 	}
 	transport := &http.Transport{
 		DialContext:           dialer.DialContext,
@@ -72,6 +83,9 @@ func NewHTTPClient(cfg HTTPClientConfig) *http.Client {
 	return &http.Client{
 		Transport: transport,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
+				return http.ErrUseLastResponse
+			}
 			if len(via) >= maxRedirects {
 				return fmt.Errorf("stopped after %d redirects", maxRedirects)
 			}

@@ -3,11 +3,14 @@ package scheduler_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -300,5 +303,79 @@ func TestHostLimitsQueueThenFailFast(t *testing.T) {
 	// The slot is free again.
 	if r := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual}); r.Status != scheduler.StatusSuccess {
 		t.Errorf("third call = %s %q", r.Status, r.Error)
+	}
+}
+
+func TestHTTPExecutorRedirects(t *testing.T) {
+	t.Parallel()
+	final := newSink(t)
+	hops := 0
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hops++
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		if n > 0 {
+			http.Redirect(w, r, "/?n="+strconv.Itoa(n-1), http.StatusFound)
+			return
+		}
+		http.Redirect(w, r, final.srv.URL+"/landed", http.StatusFound)
+	}))
+	t.Cleanup(redirector.Close)
+	client := scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true})
+
+	for _, tc := range []struct {
+		name, method string
+		n            int
+		wantStatus   string
+		wantCode     int
+		wantLanded   bool
+	}{
+		{"GET follows", http.MethodGet, 2, scheduler.StatusSuccess, 200, true},
+		{"GET stops after 5", http.MethodGet, 5, scheduler.StatusFailure, 0, false},
+		{"POST does not follow", http.MethodPost, 0, scheduler.StatusFailure, http.StatusFound, false},
+	} {
+		before := final.calls.Load()
+		ex := &scheduler.HTTPExecutor{Client: client, Method: tc.method,
+			URL: redirector.URL + "/?n=" + strconv.Itoa(tc.n), Body: "b"}
+		res := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual})
+		if res.Status != tc.wantStatus || res.StatusCode != tc.wantCode {
+			t.Errorf("%s: result = %s %d (%s), want %s %d", tc.name, res.Status, res.StatusCode, res.Error,
+				tc.wantStatus, tc.wantCode)
+		}
+		if landed := final.calls.Load() > before; landed != tc.wantLanded {
+			t.Errorf("%s: reached the final URL = %v, want %v", tc.name, landed, tc.wantLanded)
+		}
+	}
+}
+
+func TestGuardBlocksRedirectTarget(t *testing.T) {
+	t.Parallel()
+	// The final sink listens on 127.0.0.2, which this test's guard blocks;
+	// the redirector on 127.0.0.1 is allowed. The redirect must not get
+	// through.
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("cannot listen on 127.0.0.2: %v", err)
+	}
+	final := newSink(t)
+	final.srv.Close()
+	final.srv = &httptest.Server{Listener: ln, Config: final.srv.Config}
+	final.srv.Start()
+	redirector := httptest.NewServer(http.RedirectHandler(final.srv.URL+"/inside", http.StatusFound))
+	t.Cleanup(redirector.Close)
+
+	blocked := netip.MustParseAddr("127.0.0.2")
+	client := scheduler.NewHTTPClient(scheduler.HTTPClientConfig{CheckAddr: func(a netip.Addr) error {
+		if a == blocked {
+			return fmt.Errorf("%w: %s", scheduler.ErrBlockedTarget, a)
+		}
+		return nil
+	}})
+	ex := &scheduler.HTTPExecutor{Client: client, Method: http.MethodGet, URL: redirector.URL}
+	res := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual})
+	if res.Status != scheduler.StatusFailure || !strings.Contains(res.Error, "not publicly routable") {
+		t.Errorf("result = %s %q, want the redirect blocked", res.Status, res.Error)
+	}
+	if n := final.calls.Load(); n != 0 {
+		t.Errorf("blocked target got %d calls", n)
 	}
 }
