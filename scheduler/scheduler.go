@@ -106,8 +106,11 @@ type Config struct {
 	// Workers is the number of runs executed at once; the default is 256.
 	Workers int
 	// QueueSize bounds runs waiting for a worker; a slot that finds the
-	// queue full is skipped and reported. The default is 65536.
+	// queue full is skipped and reported. The default is 16384.
 	QueueSize int
+	// InitialCapacity sizes the job table for this many jobs up front, so
+	// loading many jobs does not grow it step by step. It is a hint only.
+	InitialCapacity int
 	// CatchUpWindow is how late a slot may fire and still run as usual,
 	// for jobs that set no CatchUp. Later slots follow the job's Misfire
 	// policy. The default is one minute.
@@ -195,7 +198,6 @@ type Scheduler struct {
 	mu    sync.Mutex
 	jobs  map[string]*jobState
 	wheel *wheel.Wheel[*jobState]
-	due   []task
 
 	wake     chan struct{}
 	queue    chan task
@@ -220,7 +222,7 @@ func New(cfg Config) *Scheduler {
 		cfg.Workers = 256
 	}
 	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = 65536
+		cfg.QueueSize = 16384
 	}
 	if cfg.CatchUpWindow <= 0 {
 		cfg.CatchUpWindow = time.Minute
@@ -229,7 +231,7 @@ func New(cfg Config) *Scheduler {
 		cfg:    cfg,
 		clock:  cfg.Clock,
 		logger: cfg.Logger,
-		jobs:   make(map[string]*jobState),
+		jobs:   make(map[string]*jobState, max(cfg.InitialCapacity, 0)),
 		wheel:  wheel.New[*jobState](cfg.Clock.Now(), time.Millisecond),
 		wake:   make(chan struct{}, 1),
 		queue:  make(chan task, cfg.QueueSize),
@@ -398,21 +400,18 @@ const idleWait = time.Minute
 // fireDue fires every due slot and returns how long to sleep.
 func (s *Scheduler) fireDue() time.Duration {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+
 	now := s.clock.Now()
 	if now.Before(s.wheel.Now().Add(-backwardJumpTolerance)) {
 		s.rebuildWheel(now)
 	}
-	s.due = s.due[:0]
+	// Each run is queued as soon as its slot is handled, so workers start
+	// on the first runs of a large batch while the rest are still firing.
 	s.wheel.Advance(now, func(e *wheel.Entry[*jobState]) { s.fire(e.Value, now) })
-	due := s.due
 	wait := idleWait
 	if t, ok := s.wheel.NextWake(); ok {
 		wait = min(max(t.Sub(now), 0), idleWait)
-	}
-	s.mu.Unlock()
-
-	for _, t := range due {
-		s.dispatch(t)
 	}
 	return wait
 }
@@ -469,11 +468,11 @@ func (s *Scheduler) fire(st *jobState, now time.Time) {
 		late = late[:len(late)-1]
 	}
 	for _, missed := range late {
-		s.due = append(s.due, task{state: st, run: s.newRun(job, missed, slot, TriggerSchedule),
+		s.dispatch(task{state: st, run: s.newRun(job, missed, slot, TriggerSchedule),
 			skipStatus: StatusMissed, skipReason: "slot passed more than the catch-up window ago"})
 	}
 	for _, t := range onTime {
-		s.due = append(s.due, task{state: st, run: s.newRun(job, t, slot, TriggerSchedule)})
+		s.dispatch(task{state: st, run: s.newRun(job, t, slot, TriggerSchedule)})
 	}
 }
 
@@ -483,7 +482,7 @@ func (s *Scheduler) newRun(job *Job, slot, next time.Time, trigger string) Run {
 }
 
 // dispatch queues a task for the workers without blocking, so slow hooks
-// or executors never delay firing.
+// or executors never delay firing. It runs with s.mu held.
 func (s *Scheduler) dispatch(t task) {
 	if t.skipStatus == "" {
 		if s.cfg.Hooks.OnFire != nil {
@@ -501,8 +500,14 @@ func (s *Scheduler) dispatch(t task) {
 		if t.skipStatus == "" {
 			t.state.running.Add(-1)
 		}
+		status := StatusSkipped
+		if t.skipStatus != "" {
+			status = t.skipStatus
+		}
 		s.logger.Warn("scheduler queue full; slot dropped", slog.String("job_id", t.run.JobID),
 			slog.String("execution_id", t.run.ExecutionID), slog.Time("scheduled_at", t.run.ScheduledAt))
+		// The report may write to a store; it must not hold up firing.
+		go s.skip(t.run, status, "worker queue full")
 	}
 }
 
@@ -558,7 +563,6 @@ func (s *Scheduler) execute(ctx context.Context, job Job, run Run) Result {
 // safeExecute turns an executor panic into a failed result, so one bad
 // job cannot take the worker pool down.
 func safeExecute(ctx context.Context, ex Executor, run Run, logger *slog.Logger) (res Result) {
-	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
 			buf := make([]byte, 4096)
@@ -566,7 +570,7 @@ func safeExecute(ctx context.Context, ex Executor, run Run, logger *slog.Logger)
 			logger.Error("executor panicked", slog.String("job_id", run.JobID),
 				slog.String("execution_id", run.ExecutionID), slog.Any("panic", p),
 				slog.String("stack", string(buf)))
-			res = Result{Status: StatusFailure, StartedAt: start, Duration: time.Since(start),
+			res = Result{Status: StatusFailure, StartedAt: time.Now(),
 				Error: fmt.Sprintf("executor panicked: %v", p)}
 		}
 	}()
