@@ -165,9 +165,21 @@ func BenchmarkListJobs100(b *testing.B) {
 
 // BenchmarkClaimSlots measures BeginExecution of scheduled slots from many
 // goroutines, as instances sharing a database claim due slots. Each claim
-// is a new slot of one of 1,000 jobs spread over benchUsers users.
+// is a new slot of one of 1,000 jobs spread over benchUsers users. The
+// postgres-30conns case gives the pool the connections of three instances
+// with the default pool size.
 func BenchmarkClaimSlots(b *testing.B) {
-	for _, d := range benchDialects {
+	dialects := append(benchDialects, struct {
+		name string
+		open func(b *testing.B) *sqlstore.Store
+	}{"postgres-30conns", func(b *testing.B) *sqlstore.Store {
+		if os.Getenv(postgresEnv) == "" {
+			b.Skipf("%s is not set", postgresEnv)
+		}
+		dsn := postgresDSN(b)
+		return closeAtEnd(b, mustOpen(b, dsn, sqlstore.Options{Schema: testSchema(b, dsn), MaxOpenConns: 30}))
+	}})
+	for _, d := range dialects {
 		b.Run(d.name, func(b *testing.B) {
 			s := d.open(b)
 			users := seedUsers(b, s, benchUsers)
@@ -183,7 +195,7 @@ func BenchmarkClaimSlots(b *testing.B) {
 			base := time.Now().Truncate(time.Second)
 			// More goroutines than the pool has connections, as a busy
 			// instance has.
-			b.SetParallelism(32)
+			b.SetParallelism(48)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
