@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,6 +79,7 @@ func TestBackends(t *testing.T) {
 				"Scopes":             testScopeRules,
 				"PlanLimits":         testPlanLimits,
 				"UsageCounts":        testUsageCounts,
+				"NULBytes":           testNULBytes,
 			} {
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
@@ -232,5 +234,31 @@ func testUsageCounts(t *testing.T, h *harness) {
 		if c[0] != c[1] {
 			t.Errorf("usage %s = %v, want %v", name, c[0], c[1])
 		}
+	}
+}
+
+func testNULBytes(t *testing.T, h *harness) {
+	for _, field := range []string{"name", "body"} {
+		res := h.call(t, "POST", "/jobs", h.token, h.jobInput(map[string]any{field: "a\u0000b"}))
+		wantInvalid(t, res, field)
+	}
+	res := h.call(t, "POST", "/keys", h.token, map[string]any{"name": "k\u0000", "scopes": []string{"read:jobs"}})
+	wantInvalid(t, res, "name")
+
+	// A target may answer with anything; its response is still recorded.
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("abc\x00def\xff"))
+	}))
+	t.Cleanup(target.Close)
+	job := h.createJob(t, h.token, map[string]any{"url": target.URL})
+	res = h.call(t, "POST", "/jobs/"+str(t, job, "id")+"/execute", h.token, nil)
+	wantStatus(t, res, http.StatusOK)
+	result := sub(t, res.object(t), "result")
+	if got := str(t, result, "responseExcerpt"); !strings.HasPrefix(got, "abc") || strings.ContainsRune(got, 0) {
+		t.Errorf("responseExcerpt = %q, want the text without NUL", got)
+	}
+	list := h.call(t, "GET", "/jobs/"+str(t, job, "id")+"/executions", h.token, nil).list(t)
+	if len(list) != 1 || list[0]["status"] != "success" {
+		t.Errorf("executions = %v, want one success", list)
 	}
 }

@@ -304,7 +304,9 @@ func (e *HTTPExecutor) readExcerpt(body io.Reader) (string, error) {
 		err = nil
 	}
 	_, _ = io.CopyN(io.Discard, body, drainLimit)
-	return strings.ToValidUTF8(buf.String(), ""), err
+	// Stores keep text columns; NUL bytes and invalid UTF-8 cannot go in
+	// every one of them (PostgreSQL rejects NUL in text).
+	return strings.ReplaceAll(strings.ToValidUTF8(buf.String(), "\uFFFD"), "\x00", "\uFFFD"), err
 }
 
 func isTimeout(err error) bool {

@@ -160,6 +160,7 @@ type KeyInput struct {
 // caller's scopes, and returns it with its token.
 func (s *Service) CreateKey(ctx context.Context, p *Principal, in KeyInput) (*store.APIKey, string, error) {
 	verr := &ValidationError{}
+	rejectControl(verr, map[string]string{"name": in.Name})
 	name := strings.TrimSpace(in.Name)
 	switch {
 	case name == "":

@@ -126,6 +126,14 @@ func withDefaults(j *store.Job) {
 // returns its compiled schedule.
 func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule, error) {
 	v := &ValidationError{}
+	rejectControl(v, map[string]string{"name": j.Name, "url": j.URL, "schedule": j.Schedule,
+		"timezone": j.Timezone, "body": j.Body})
+	for k := range j.Headers {
+		rejectControl(v, map[string]string{"headers." + k: k})
+	}
+	if err := v.orNil(); err != nil {
+		return nil, err
+	}
 	validName(v, j.Name)
 	validURL(v, j.URL, s.cfg.AllowPrivateTargets)
 	validMethod(v, j.Method)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/recoron/recoron/metering"
@@ -68,17 +69,22 @@ func (s *Service) beforeRun(ctx context.Context, run *scheduler.Run) error {
 	return err
 }
 
+// cleanText makes s storable in any backend: valid UTF-8 without NUL.
+func cleanText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
 func executionFrom(run scheduler.Run, res scheduler.Result) *store.Execution {
 	e := &store.Execution{
 		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
 		ScheduledAt: run.ScheduledAt, StartedAt: res.StartedAt,
 		FinishedAt: res.StartedAt.Add(res.Duration), Status: res.Status,
-		StatusCode: res.StatusCode, DurationMs: res.Duration.Milliseconds(), Error: res.Error,
-		ResponseExcerpt: res.ResponseExcerpt,
+		StatusCode: res.StatusCode, DurationMs: res.Duration.Milliseconds(), Error: cleanText(res.Error),
+		ResponseExcerpt: cleanText(res.ResponseExcerpt),
 	}
 	for _, a := range res.Attempts {
 		e.Attempts = append(e.Attempts, store.Attempt{Number: a.Number, StartedAt: a.StartedAt,
-			DurationMs: a.Duration.Milliseconds(), StatusCode: a.StatusCode, Error: a.Error})
+			DurationMs: a.Duration.Milliseconds(), StatusCode: a.StatusCode, Error: cleanText(a.Error)})
 	}
 	return e
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/recoron/recoron/scheduler"
 	"github.com/recoron/recoron/scheduler/cron"
@@ -159,5 +160,18 @@ func validPolicies(v *ValidationError, j *store.Job) {
 	if j.RetryMaxIntervalMs < j.RetryInitialIntervalMs || j.RetryMaxIntervalMs > maxRetryIntervalMs {
 		v.add("retry.maxIntervalMs", "maxIntervalMs %d is out of range; use initialIntervalMs (%d) to %d",
 			j.RetryMaxIntervalMs, j.RetryInitialIntervalMs, maxRetryIntervalMs)
+	}
+}
+
+// rejectControl adds an error for each named text field that holds a NUL
+// byte or invalid UTF-8, which no store can keep as text.
+func rejectControl(v *ValidationError, fields map[string]string) {
+	for name, value := range fields {
+		switch {
+		case strings.ContainsRune(value, 0):
+			v.add(name, "%s contains a NUL character (\\u0000); remove it", name)
+		case !utf8.ValidString(value):
+			v.add(name, "%s is not valid UTF-8", name)
+		}
 	}
 }

@@ -76,6 +76,9 @@ func startBinary(t *testing.T, build func() (string, error), env ...string) *ser
 	}
 	p := &serverProcess{token: "e2e-token-0123456789abcdef", exited: make(chan error, 1)}
 	p.cmd = exec.Command(bin, "--addr", "127.0.0.1:0", "--shutdown-timeout", "5s")
+	// The default database is a file in the working directory, so each
+	// server gets its own directory.
+	p.cmd.Dir = t.TempDir()
 	p.cmd.Env = append(os.Environ(), "RECORON_BOOTSTRAP_TOKEN="+p.token)
 	p.cmd.Env = append(p.cmd.Env, env...)
 	stderr, err := p.cmd.StderrPipe()
