@@ -224,7 +224,11 @@ func TestCreateJobRejectsInvalid(t *testing.T) {
 		{name: "header value with newline", body: map[string]any{"headers": map[string]string{"X-Note": "a\r\nX-Evil: 1"}}, field: "headers.X-Note"},
 		{name: "job body too long", body: map[string]any{"body": strings.Repeat("b", 64<<10+1)}, field: "body", contains: "65537"},
 		{name: "negative timeout", body: map[string]any{"timeoutSeconds": -1}, field: "timeoutSeconds"},
-		{name: "timeout over plan", body: map[string]any{"timeoutSeconds": 301}, field: "timeoutSeconds"},
+		{name: "timeout over maximum", body: map[string]any{"timeoutSeconds": 3601}, field: "timeoutSeconds"},
+		{name: "timeout zero", body: map[string]any{"timeoutSeconds": 0}, field: "timeoutSeconds"},
+		{name: "catch-up zero", body: map[string]any{"catchUpSeconds": 0}, field: "catchUpSeconds"},
+		{name: "zone conflicts with prefix", body: map[string]any{"schedule": "CRON_TZ=Asia/Tokyo 0 9 * * *",
+			"timezone": "America/New_York"}, field: "timezone"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -333,4 +334,35 @@ func TestKeyLimitFreePlan(t *testing.T) {
 
 	wantStatus(t, h.call(t, "DELETE", "/keys/"+secondID, token, nil), http.StatusOK)
 	h.createKey(t, token, "after delete", "read:jobs")
+}
+
+func TestLastKeyCannotBeDeleted(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	keys := h.call(t, "GET", "/keys", h.token, nil).list(t)
+	if len(keys) != 1 {
+		t.Fatalf("the bootstrap user has %d keys, want 1", len(keys))
+	}
+	res := h.call(t, "DELETE", "/keys/"+keys[0]["id"].(string), h.token, nil)
+	wantInvalid(t, res, "id")
+	wantStatus(t, h.call(t, "GET", "/jobs", h.token, nil), http.StatusOK)
+}
+
+func TestDisableAlwaysAllowed(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	userID, token := h.newUser(t, "downgraded", "pro")
+	job := h.createJob(t, token, map[string]any{"schedule": "*/10 * * * * *"})
+	if _, err := h.svc.SetPlan(context.Background(), userID, "free"); err != nil {
+		t.Fatal(err)
+	}
+	path := "/jobs/" + str(t, job, "id")
+	// Any other change is checked against the new plan ...
+	wantError(t, h.call(t, "PATCH", path, token, map[string]any{"name": "x"}), http.StatusForbidden, "plan_limit_exceeded")
+	// ... but pausing the job is always allowed.
+	res := h.call(t, "PATCH", path, token, map[string]any{"enabled": false})
+	wantStatus(t, res, http.StatusOK)
+	if got := res.object(t); got["enabled"] != false || got["nextRunAt"] != nil {
+		t.Errorf("after disabling: enabled %v, nextRunAt %v", got["enabled"], got["nextRunAt"])
+	}
 }

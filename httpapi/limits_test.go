@@ -88,7 +88,11 @@ func TestTimeoutLimitFreePlan(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
 	_, token := h.newUser(t, "free user", "free")
-	wantInvalid(t, h.call(t, "POST", "/jobs", token, h.jobInput(map[string]any{"timeoutSeconds": 31})), "timeoutSeconds")
+	res := h.call(t, "POST", "/jobs", token, h.jobInput(map[string]any{"timeoutSeconds": 31}))
+	wantError(t, res, http.StatusForbidden, "plan_limit_exceeded")
+	if !strings.Contains(res.message, "上限") {
+		t.Errorf("timeout limit message %q does not contain 上限", res.message)
+	}
 	job := h.createJob(t, token, map[string]any{"timeoutSeconds": 30})
 	if job["timeoutSeconds"] != float64(30) {
 		t.Errorf("timeoutSeconds is %v, want 30", job["timeoutSeconds"])

@@ -182,6 +182,8 @@ func (s *Service) CreateKey(ctx context.Context, p *Principal, in KeyInput) (*st
 	if err := verr.orNil(); err != nil {
 		return nil, "", err
 	}
+	slices.Sort(in.Scopes)
+	in.Scopes = slices.Compact(in.Scopes)
 	for _, sc := range in.Scopes {
 		if !p.HasScope(sc) {
 			return nil, "", fmt.Errorf("%w: a key cannot grant scope %s, which it does not hold", ErrForbidden, sc)
@@ -232,9 +234,22 @@ func (s *Service) withPendingUse(k *store.APIKey) {
 	}
 }
 
-// DeleteKey revokes one of the caller's keys at once.
+// ErrLastKey reports an attempt to delete a user's only API key, which
+// would lock the user out.
+var ErrLastKey = errors.New("cannot delete the last API key of a user")
+
+// DeleteKey revokes one of the caller's keys at once. The user's last key
+// cannot be deleted.
 func (s *Service) DeleteKey(ctx context.Context, p *Principal, id string) error {
-	err := s.store.DeleteAPIKey(ctx, p.User.ID, id, s.Now())
+	keys, err := s.store.ListAPIKeys(ctx, p.User.ID)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 1 && keys[0].ID == id {
+		return &ValidationError{Fields: []FieldError{{Field: "id", Message: ErrLastKey.Error() +
+			"; create another key with write:keys first, then delete this one"}}}
+	}
+	err = s.store.DeleteAPIKey(ctx, p.User.ID, id, s.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound
 	}

@@ -53,6 +53,7 @@ const (
 	DefaultRetryInitialMs   = 1000
 	DefaultRetryMaxMs       = 60000
 	maxCatchUpSeconds       = 86400
+	maxTimeoutSeconds       = 3600
 	maxJitterSeconds        = 3600
 	maxRetryAttempts        = 10
 	maxRetryIntervalMs      = 3600000
@@ -141,12 +142,8 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 	if len(j.Body) > maxBodyLen {
 		v.add("body", "body is %d bytes long; the maximum is %d", len(j.Body), maxBodyLen)
 	}
-	maxTimeout := plan.MaxTimeoutSeconds
-	if maxTimeout <= 0 {
-		maxTimeout = 300
-	}
-	if j.TimeoutSeconds < 1 || j.TimeoutSeconds > maxTimeout {
-		v.add("timeoutSeconds", "timeoutSeconds %d is out of range; use 1 to %d", j.TimeoutSeconds, maxTimeout)
+	if j.TimeoutSeconds < 1 || j.TimeoutSeconds > maxTimeoutSeconds {
+		v.add("timeoutSeconds", "timeoutSeconds %d is out of range; use 1 to %d", j.TimeoutSeconds, maxTimeoutSeconds)
 	}
 	validPolicies(v, j)
 
@@ -164,6 +161,12 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 		return nil, err
 	}
 
+	if err := zoneFromSchedule(j, sched); err != nil {
+		return nil, err
+	}
+	if limit := plan.MaxTimeoutSeconds; limit > 0 && j.TimeoutSeconds > limit {
+		return nil, &LimitError{Plan: plan.Name, Limit: LimitTimeout, Value: int64(limit)}
+	}
 	if minGap := plan.MinInterval(); minGap > 0 {
 		if gap := shortestGap(sched, s.Now()); gap < minGap {
 			return nil, &LimitError{Plan: plan.Name, Limit: LimitMinInterval, Value: int64(plan.MinIntervalSeconds),
@@ -171,6 +174,25 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 		}
 	}
 	return sched, nil
+}
+
+// zoneFromSchedule makes a job's timezone agree with a CRON_TZ= or TZ=
+// prefix in its schedule, which decides the zone the schedule runs in. A
+// timezone left at the default UTC takes the prefix's zone; any other
+// timezone that differs from it is an error.
+func zoneFromSchedule(j *store.Job, sched *cron.Schedule) error {
+	expr := strings.TrimSpace(j.Schedule)
+	if !strings.HasPrefix(expr, "CRON_TZ=") && !strings.HasPrefix(expr, "TZ=") {
+		return nil
+	}
+	zone := sched.Location().String()
+	if j.Timezone == zone || j.Timezone == "UTC" {
+		j.Timezone = zone
+		return nil
+	}
+	return &ValidationError{Fields: []FieldError{{Field: "timezone", Message: fmt.Sprintf(
+		"timezone %s conflicts with the schedule's prefix for %s; drop the prefix or set timezone to %s",
+		j.Timezone, zone, zone)}}}
 }
 
 // gapSample is how many upcoming fire times shortestGap inspects: enough
@@ -203,8 +225,10 @@ func (s *Service) newJob(userID string, in JobInput, now time.Time) *store.Job {
 		CreatedAt: now,
 		UpdatedAt: now,
 	}
-	in.apply(j)
+	// Defaults go first, so a value the request sets, even 0, is
+	// validated as sent.
 	withDefaults(j)
+	in.apply(j)
 	return j
 }
 
@@ -377,8 +401,12 @@ func (s *Service) UpdateJob(ctx context.Context, p *Principal, id string, in Job
 	if err != nil {
 		return nil, err
 	}
+	if in.onlyDisables() {
+		// Pausing a job is always allowed, even one that a plan change
+		// or a server setting has made invalid.
+		return s.disableJob(ctx, j)
+	}
 	in.apply(j)
-	withDefaults(j)
 	sched, err := s.validateJob(j, s.Plan(p.User))
 	if err != nil {
 		return nil, err
@@ -395,6 +423,27 @@ func (s *Service) UpdateJob(ctx context.Context, p *Principal, id string, in Job
 		return nil, fmt.Errorf("updating job %s: %w", id, err)
 	}
 	s.sync(ctx, j, sched)
+	return j, nil
+}
+
+// onlyDisables reports whether the update sets enabled to false and
+// nothing else.
+func (in *JobInput) onlyDisables() bool {
+	rest := *in
+	rest.Enabled = nil
+	return in.Enabled != nil && !*in.Enabled && rest == JobInput{}
+}
+
+func (s *Service) disableJob(ctx context.Context, j *store.Job) (*store.Job, error) {
+	j.Enabled = false
+	j.NextRunAt = time.Time{}
+	j.UpdatedAt = s.Now()
+	if err := s.store.UpdateJob(ctx, j); errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("updating job %s: %w", j.ID, err)
+	}
+	s.sched.Remove(j.ID)
 	return j, nil
 }
 
