@@ -467,6 +467,15 @@ func (s *Scheduler) fire(st *jobState, now time.Time) {
 		onTime = append([]time.Time{late[len(late)-1]}, onTime...)
 		late = late[:len(late)-1]
 	}
+	// Runs of one job that must not overlap cannot all start at once:
+	// only the latest of a backlog runs.
+	if job.Overlap == OverlapSkip && len(onTime) > 1 {
+		for _, t := range onTime[:len(onTime)-1] {
+			s.dispatch(task{state: st, run: s.newRun(job, t, slot, TriggerSchedule),
+				skipStatus: StatusSkipped, skipReason: "a later slot of the job ran instead; overlapPolicy is skip"})
+		}
+		onTime = onTime[len(onTime)-1:]
+	}
 	for _, missed := range late {
 		s.dispatch(task{state: st, run: s.newRun(job, missed, slot, TriggerSchedule),
 			skipStatus: StatusMissed, skipReason: "slot passed more than the catch-up window ago"})

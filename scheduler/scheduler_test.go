@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -485,5 +486,24 @@ func TestBackwardClockJumpDoesNotFireEarly(t *testing.T) {
 	h.advance(t, time.Minute)
 	if run := rec2.next(t); !run.ScheduledAt.Equal(epoch.Add(-time.Hour + time.Minute)) {
 		t.Errorf("run at %v, want 11:01", run.ScheduledAt)
+	}
+}
+
+func TestOverlapSkipRunsLatestOfBacklog(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{})
+	rec := newRecorder()
+	job := scheduler.Job{ID: "j", Schedule: mustCompile(t, "* * * * * *"), Executor: rec,
+		Overlap: scheduler.OverlapSkip, After: epoch.Add(-3 * time.Second)}
+	if _, err := h.sched.Add(job); err != nil {
+		t.Fatal(err)
+	}
+	// Slots 11:59:58 to 12:00:00 are due at once; only the last runs.
+	if run := rec.next(t); !run.ScheduledAt.Equal(epoch) {
+		t.Errorf("ran %v, want the latest slot %v", run.ScheduledAt, epoch)
+	}
+	rec.none(t)
+	if got := h.waitSkips(t, 2); len(got) != 2 || !strings.Contains(got[0], "a later slot of the job ran instead") {
+		t.Errorf("skips = %q, want the two earlier slots", got)
 	}
 }
