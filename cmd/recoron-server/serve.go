@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -75,6 +76,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q; run recoron-server -h for usage", fs.Arg(0))
 	}
+	if cfg.shutdownTimeout <= 0 {
+		return nil, fmt.Errorf("--shutdown-timeout %s must be positive, such as 30s", cfg.shutdownTimeout)
+	}
 	return cfg, nil
 }
 
@@ -139,6 +143,13 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 			return err
 		}
 	}
+	// Listen first, so a bad address fails before anything is written.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
+	}
+	defer ln.Close()
+
 	plans := metering.DefaultPlans()
 	if cfg.plansFile != "" {
 		if plans, err = metering.LoadPlans(cfg.plansFile); err != nil {
@@ -177,6 +188,7 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 	var ready atomic.Bool
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
+	mux.HandleFunc("/", notFound)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		if !ready.Load() {
@@ -187,10 +199,6 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 		fmt.Fprintln(w, `{"status":"ok"}`)
 	})
 
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -220,4 +228,17 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 	}
 	logger.Info("server stopped")
 	return nil
+}
+
+// notFound answers paths outside the API with the API's JSON envelope.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	body, _ := json.Marshal(map[string]any{
+		"success": false,
+		"message": fmt.Sprintf("not found: %s; the API is under /api/ and health at /healthz", r.URL.Path),
+		"data":    nil,
+		"error":   map[string]any{"code": "not_found", "details": nil},
+	})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write(append(body, '\n'))
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -47,6 +49,12 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	switch sub {
+	case "create", "list", "set-plan", "mark-paid":
+	default:
+		fmt.Fprintf(stderr, "recoron-server users: unknown command %q\n%s\n", sub, usersUsage)
+		return 2
+	}
 	ctx := context.Background()
 	svc, closeStore, err := openService(ctx, *db, *schema, *plansFile)
 	if err != nil {
@@ -87,6 +95,13 @@ func openService(ctx context.Context, dsn, schema, plansFile string) (*service.S
 	}
 	if dsn == "memory" {
 		return nil, nil, errors.New("--db memory is private to one process; use the server's sqlite: or postgres:// database")
+	}
+	// An admin command must not create a database by mistake.
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok && path != ":memory:" {
+		path = strings.TrimPrefix(path, "//")
+		if _, err := os.Stat(path); err != nil {
+			return nil, nil, fmt.Errorf("database file %s not found; start the server on it first or fix --db", path)
+		}
 	}
 	st, err := openStore(ctx, dsn, schema, slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -72,6 +73,12 @@ func TestUsersCommandsWhileServing(t *testing.T) {
 func TestUsersCommandErrors(t *testing.T) {
 	t.Parallel()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
+	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	missing := "sqlite:" + filepath.Join(t.TempDir(), "typo.db")
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -84,6 +91,7 @@ func TestUsersCommandErrors(t *testing.T) {
 		{[]string{"mark-paid", "--db", dsn, "--id", "usr_x", "--month", "2026-13"}, 1, "YYYY-MM"},
 		{[]string{"list", "--db", "memory"}, 1, "private to one process"},
 		{[]string{"frobnicate", "--db", dsn}, 2, "unknown command"},
+		{[]string{"list", "--db", missing}, 1, "not found"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := runUsers(tc.args, &stdout, &stderr)
