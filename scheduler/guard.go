@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -30,9 +31,16 @@ var blockedPrefixes = []netip.Prefix{
 }
 
 // CheckTargetAddr returns an error wrapping [ErrBlockedTarget] when addr
-// must not be called by jobs while the target guard is on.
+// must not be called by jobs while the target guard is on. IPv6 addresses
+// that carry an IPv4 address (NAT64 64:ff9b::/96, 6to4 2002::/16) are
+// checked by that IPv4 address too.
 func CheckTargetAddr(addr netip.Addr) error {
 	addr = addr.Unmap()
+	if v4, ok := embeddedIPv4(addr); ok {
+		if err := CheckTargetAddr(v4); err != nil {
+			return fmt.Errorf("%w (carried in %s)", err, addr)
+		}
+	}
 	blocked := addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() ||
 		addr.IsLinkLocalMulticast() || addr.IsInterfaceLocalMulticast() || addr.IsMulticast() ||
 		addr.IsUnspecified()
@@ -43,6 +51,44 @@ func CheckTargetAddr(addr netip.Addr) error {
 		return fmt.Errorf("%w: %s", ErrBlockedTarget, addr)
 	}
 	return nil
+}
+
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+)
+
+// embeddedIPv4 returns the IPv4 address inside a NAT64 or 6to4 address.
+func embeddedIPv4(addr netip.Addr) (netip.Addr, bool) {
+	b := addr.As16()
+	switch {
+	case !addr.Is6():
+		return netip.Addr{}, false
+	case nat64.Contains(addr):
+		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
+	case sixToFour.Contains(addr):
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), true
+	}
+	return netip.Addr{}, false
+}
+
+// numericHost reports whether host is written only with numbers, such as
+// 2130706433, 0x7f000001 or 127.1. Resolvers read some of these forms as
+// IPv4 addresses, so the guard cannot tell where they lead.
+func numericHost(host string) bool {
+	for _, label := range strings.Split(host, ".") {
+		digits := strings.TrimPrefix(strings.ToLower(label), "0x")
+		if digits == "" {
+			return false
+		}
+		for _, c := range digits {
+			isHex := c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
+			if !isHex || (len(digits) == len(label) && (c < '0' || c > '9')) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // CheckTargetURL validates a job's URL: absolute http or https, with a
@@ -63,6 +109,11 @@ func CheckTargetURL(raw string, allowPrivate bool) error {
 	if u.User != nil {
 		return errors.New("URL must not contain credentials; send them in a header instead")
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("URL port %q is invalid; use 1 to 65535", p)
+		}
+	}
 	if allowPrivate {
 		return nil
 	}
@@ -72,6 +123,9 @@ func CheckTargetURL(raw string, allowPrivate bool) error {
 	}
 	if addr, err := netip.ParseAddr(host); err == nil {
 		return CheckTargetAddr(addr)
+	}
+	if numericHost(host) {
+		return fmt.Errorf("URL host %q is a numeric address in a non-standard form; write it as a dotted quad such as 203.0.113.7", host)
 	}
 	return nil
 }

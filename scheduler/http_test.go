@@ -217,7 +217,7 @@ func TestGuardBlocksLoopbackAtConnect(t *testing.T) {
 
 func TestCheckTargetAddr(t *testing.T) {
 	t.Parallel()
-	blocked := []string{"127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
+	blocked := []string{"64:ff9b::a9fe:a9fe", "2002:7f00:1::", "127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
 		"100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "fc00::1", "fd00:ec2::254",
 		"fe80::1", "::", "::ffff:127.0.0.1", "ff02::1"}
 	for _, a := range blocked {
@@ -225,7 +225,7 @@ func TestCheckTargetAddr(t *testing.T) {
 			t.Errorf("CheckTargetAddr(%s) = %v, want blocked", a, err)
 		}
 	}
-	for _, a := range []string{"8.8.8.8", "1.1.1.1", "2606:4700::1111", "100.128.0.1"} {
+	for _, a := range []string{"8.8.8.8", "1.1.1.1", "2606:4700::1111", "100.128.0.1", "64:ff9b::808:808"} {
 		if err := scheduler.CheckTargetAddr(netip.MustParseAddr(a)); err != nil {
 			t.Errorf("CheckTargetAddr(%s) = %v, want allowed", a, err)
 		}
@@ -250,6 +250,14 @@ func TestCheckTargetURL(t *testing.T) {
 		{"http://[::1]/", false, "not publicly routable"},
 		{"http://169.254.169.254/latest/meta-data", false, "not publicly routable"},
 		{"http:///nohost", false, "no host"},
+		{"http://0x7f000001/", false, "non-standard form"},
+		{"http://2130706433/", false, "non-standard form"},
+		{"http://127.1/", false, "non-standard form"},
+		{"http://0/", false, "non-standard form"},
+		{"http://cafe.be/", false, ""},
+		{"http://123.example/", false, ""},
+		{"http://example.com:99999/", false, "port"},
+		{"http://[64:ff9b::7f00:1]/", false, "not publicly routable"},
 	} {
 		err := scheduler.CheckTargetURL(tc.url, tc.allowPrivate)
 		switch {

@@ -109,12 +109,18 @@ func validHeaders(v *ValidationError, headers map[string]string) {
 		v.add("headers", "%d headers given; the maximum is %d", len(headers), maxHeaders)
 		return
 	}
+	seen := make(map[string]string, len(headers))
 	for name, value := range headers {
 		field := "headers." + name
 		canon := http.CanonicalHeaderKey(name)
+		if other, dup := seen[canon]; dup {
+			v.add(field, "header %q repeats %q; header names ignore case, so keep one", name, other)
+			continue
+		}
+		seen[canon] = name
 		switch {
 		case name == "" || len(name) > maxHeaderNameLen || !isToken(name):
-			v.add(field, "header name %q is invalid; use letters, digits and -", name)
+			v.add(field, "header name %q is invalid; use letters, digits and - (an HTTP token)", name)
 		case forbiddenHeaders[canon] || strings.HasPrefix(canon, "X-Recoron-"):
 			v.add(field, "header %s is set by ReCoron and cannot be overridden", canon)
 		case len(value) > maxHeaderValueLen:
