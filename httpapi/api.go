@@ -95,7 +95,7 @@ func (a *API) routes() {
 	a.handle("/signing-secret/rotate", map[string]route{"POST": {service.ScopeWriteKeys, a.rotateSigningSecret}})
 
 	a.mux.HandleFunc(a.prefix+"/", func(w http.ResponseWriter, r *http.Request) {
-		a.writeError(w, r, errNotFound("route "+r.Method+" "+r.URL.Path))
+		a.writeError(w, r, errNoRoute(r))
 	})
 }
 

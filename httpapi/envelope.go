@@ -94,9 +94,23 @@ func english(r *http.Request) bool {
 	return bestLang == "en"
 }
 
-func errNotFound(what string) *apiError {
+// notFoundNames gives the Japanese name of each kind of resource.
+var notFoundNames = map[string]string{
+	"job": "ジョブ", "API key": "APIキー", "execution": "実行履歴", "resource": "リソース",
+}
+
+// errNotFound reports a missing resource of a kind. The message does not
+// repeat the id, so a response never carries another user's id.
+func errNotFound(kind string) *apiError {
 	return &apiError{status: http.StatusNotFound, code: CodeNotFound,
-		ja: what + "が見つかりません", en: what + " not found"}
+		ja: fmt.Sprintf("%sが見つかりません。IDと、そのIDを作成したユーザーのトークンを使っているかを確認してください", notFoundNames[kind]),
+		en: fmt.Sprintf("%s not found; check the id and that the token belongs to the user who created it", kind)}
+}
+
+func errNoRoute(r *http.Request) *apiError {
+	return &apiError{status: http.StatusNotFound, code: CodeNotFound,
+		ja: fmt.Sprintf("ルートが見つかりません: %s %s", r.Method, r.URL.Path),
+		en: fmt.Sprintf("no route for %s %s; see the API reference for the routes", r.Method, r.URL.Path)}
 }
 
 func errValidation(fields []service.FieldError) *apiError {
@@ -131,22 +145,31 @@ func errAuth(reason string) *apiError {
 		header:  http.Header{"Www-Authenticate": {`Bearer realm="recoron"`}}}
 }
 
-var limitNames = map[string]string{
-	service.LimitJobs:              "ジョブ数",
-	service.LimitAPIKeys:           "APIキー数",
-	service.LimitMonthlyExecutions: "月間実行回数",
-	service.LimitMinInterval:       "最短実行間隔(秒)",
-	service.LimitDailyAPICalls:     "1日のAPI呼び出し数",
-	service.LimitRequestsPerMinute: "1分あたりのリクエスト数",
-	service.LimitTimeout:           "タイムアウト(秒)",
+// limitTexts gives, per limit, the Japanese and English sentences after
+// the common prefix; %[1]s is the plan and %[2]d the limit.
+var limitTexts = map[string][2]string{
+	service.LimitJobs: {"プラン %[1]s のジョブ数の上限は %[2]d 件です。不要なジョブを削除するか、プランを変更してください",
+		"plan %[1]s allows at most %[2]d jobs; delete a job or change the plan"},
+	service.LimitAPIKeys: {"プラン %[1]s のAPIキー数の上限は %[2]d 個です。不要なキーを削除するか、プランを変更してください",
+		"plan %[1]s allows at most %[2]d API keys; delete a key or change the plan"},
+	service.LimitMonthlyExecutions: {"プラン %[1]s の月間実行回数の上限 %[2]d 回に達しました。翌月 (UTC) まで待つか、プランを変更してください",
+		"plan %[1]s allows %[2]d executions a month (UTC) and they are used; wait for next month or change the plan"},
+	service.LimitMinInterval: {"プラン %[1]s では実行間隔を %[2]d 秒以上にする必要があります。スケジュールの間隔を広げるか、プランを変更してください",
+		"plan %[1]s needs at least %[2]d seconds between runs; space the schedule out or change the plan"},
+	service.LimitTimeout: {"プラン %[1]s のタイムアウトの上限は %[2]d 秒です",
+		"plan %[1]s allows a timeout of at most %[2]d seconds; lower timeoutSeconds or change the plan"},
 }
 
 func errLimit(le *service.LimitError) *apiError {
-	ja := fmt.Sprintf("プランの上限に達しました: %s の上限は %d です (プラン %s)", limitNames[le.Limit], le.Value, le.Plan)
-	en := fmt.Sprintf("plan limit reached: %s is limited to %d on plan %s", le.Limit, le.Value, le.Plan)
+	texts, ok := limitTexts[le.Limit]
+	if !ok {
+		texts = [2]string{"プラン %[1]s の上限 %[2]d に達しました", "plan %[1]s limit of %[2]d reached"}
+	}
+	ja := "プランの上限に達しました: " + fmt.Sprintf(texts[0], le.Plan, le.Value)
+	en := "plan limit reached: " + fmt.Sprintf(texts[1], le.Plan, le.Value)
 	if le.Detail != "" {
-		ja += " - " + le.Detail
-		en += " - " + le.Detail
+		ja += " (" + le.Detail + ")"
+		en += " (" + le.Detail + ")"
 	}
 	return &apiError{status: http.StatusForbidden, code: CodePlanLimitExceeded, ja: ja, en: en,
 		details: map[string]any{"limit": le.Limit, "value": le.Value, "plan": le.Plan}}

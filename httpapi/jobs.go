@@ -172,6 +172,7 @@ func (a *API) getJob(r *http.Request, p *service.Principal) (int, any, error) {
 	return http.StatusOK, viewJob(j), nil
 }
 
+// jobErr reports a missing job as a 404.
 func jobErr(err error) error {
 	if err == service.ErrNotFound {
 		return errNotFound("job")
