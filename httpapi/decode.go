@@ -50,7 +50,8 @@ func jsonError(err error) error {
 	)
 	switch {
 	case errors.As(err, &syn):
-		return invalid("body", fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error()))
+		return invalid("body", fmt.Sprintf("malformed JSON at byte %d: %s; send a JSON body with Content-Type: application/json",
+			syn.Offset, syn.Error()))
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {

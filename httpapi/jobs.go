@@ -65,7 +65,7 @@ func nullFields(raw map[string]json.RawMessage, prefix string) []service.FieldEr
 		"overlapPolicy", "misfirePolicy", "catchUpSeconds", "jitterSeconds", "retry"}
 	for _, f := range nonNull {
 		if v, ok := raw[f]; ok && string(v) == "null" {
-			out = append(out, service.FieldError{Field: prefix + f, Message: f + " cannot be null; omit it to keep the current value"})
+			out = append(out, service.FieldError{Field: prefix + f, Message: f + " cannot be null; give a value or leave the field out"})
 		}
 	}
 	return out

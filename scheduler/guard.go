@@ -100,6 +100,9 @@ func CheckTargetURL(raw string, allowPrivate bool) error {
 	if err != nil {
 		return fmt.Errorf("invalid URL: %w", err)
 	}
+	if u.Scheme == "" {
+		return fmt.Errorf("URL %q has no scheme; write it in full, such as https://%s", raw, strings.TrimPrefix(raw, "//"))
+	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("URL scheme %q is not supported; use http or https", u.Scheme)
 	}

@@ -551,7 +551,13 @@ func (s *Scheduler) execute(ctx context.Context, job Job, run Run) Result {
 		if err := h(ctx, &run); errors.Is(err, ErrClaimed) {
 			return Result{Status: StatusSkipped, Error: err.Error()}
 		} else if err != nil {
-			s.skip(run, StatusSkipped, err.Error())
+			// The hook's owner records the reason; a budget that runs out
+			// would otherwise log a warning on every slot.
+			s.logger.Debug("scheduler run vetoed", slog.String("job_id", run.JobID),
+				slog.String("execution_id", run.ExecutionID), slog.Any("err", err))
+			if s.cfg.Hooks.OnSkip != nil {
+				s.cfg.Hooks.OnSkip(ctx, run, StatusSkipped, err.Error())
+			}
 			return Result{Status: StatusSkipped, Error: err.Error()}
 		}
 	}

@@ -96,6 +96,10 @@ func targetMessage(err error) string {
 }
 
 func validMethod(v *ValidationError, m string) {
+	if m == "" {
+		v.add("method", "method is required; use one of %s", strings.Join(methods, ", "))
+		return
+	}
 	for _, ok := range methods {
 		if m == ok {
 			return
