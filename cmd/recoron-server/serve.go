@@ -232,11 +232,18 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 
 // notFound answers paths outside the API with the API's JSON envelope.
 func notFound(w http.ResponseWriter, r *http.Request) {
-	body, _ := json.Marshal(map[string]any{
-		"success": false,
-		"message": fmt.Sprintf("not found: %s; the API is under /api/ and health at /healthz", r.URL.Path),
-		"data":    nil,
-		"error":   map[string]any{"code": "not_found", "details": nil},
+	type errorBody struct {
+		Code    string `json:"code"`
+		Details any    `json:"details"`
+	}
+	body, _ := json.Marshal(struct {
+		Success bool      `json:"success"`
+		Message string    `json:"message"`
+		Data    any       `json:"data"`
+		Error   errorBody `json:"error"`
+	}{
+		Message: fmt.Sprintf("not found: %s; the API is under /api/ and health at /healthz", r.URL.Path),
+		Error:   errorBody{Code: "not_found"},
 	})
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
