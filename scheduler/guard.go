@@ -93,7 +93,7 @@ func numericHost(host string) bool {
 
 // CheckTargetURL validates a job's URL: absolute http or https, with a
 // host, without credentials. With allowPrivate false it also rejects hosts
-// that are blocked literals or localhost names; names that resolve to
+// that are blocked literals or localhost names. Names that resolve to
 // blocked addresses are caught at connect time by [GuardedDialControl].
 func CheckTargetURL(raw string, allowPrivate bool) error {
 	u, err := url.Parse(raw)
@@ -134,7 +134,7 @@ func CheckTargetURL(raw string, allowPrivate bool) error {
 }
 
 // GuardedDialControl is a [net.Dialer] Control function that rejects
-// connections to blocked addresses. It sees the resolved address, so DNS
+// connections to blocked addresses. It checks the resolved address, so DNS
 // rebinding and redirects cannot get around it.
 func GuardedDialControl(network, address string, c syscall.RawConn) error {
 	return dialControl(CheckTargetAddr)(network, address, c)

@@ -27,7 +27,7 @@ type captured struct {
 	body   string
 }
 
-// sink is a loopback HTTP server that records requests and answers with
+// sink is a loopback HTTP server that records requests and responds with
 // the statuses given, repeating the last one.
 type sink struct {
 	srv      *httptest.Server

@@ -120,8 +120,8 @@ type Config struct {
 }
 
 // maxSlotsPerFire bounds how many passed slots of one job are walked and
-// reported individually after a long stall; the rest are counted in one
-// log line and skipped in one step.
+// reported one by one after a long stall. Slots beyond it are counted in
+// one log line and skipped in one step.
 const maxSlotsPerFire = 10000
 
 type jobState struct {

@@ -230,7 +230,7 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 	return nil
 }
 
-// notFound answers paths outside the API with the API's JSON envelope.
+// notFound responds to paths outside the API with the API's JSON envelope.
 func notFound(w http.ResponseWriter, r *http.Request) {
 	type errorBody struct {
 		Code    string `json:"code"`
