@@ -34,10 +34,7 @@ func retention(plan metering.Plan) int {
 
 // beforeRun records the start of a scheduled run and enforces the
 // monthly execution budget.
-//
-// TODO: claim the slots that fire together in one statement. One
-// transaction per slot holds PostgreSQL to about 5k claims per second on
-// a 2-core machine (bench/README.md).
+
 func (s *Service) beforeRun(ctx context.Context, run *scheduler.Run) error {
 	u, err := s.store.GetUser(ctx, run.Owner)
 	if err != nil {
