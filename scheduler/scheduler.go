@@ -16,7 +16,7 @@ import (
 
 // Overlap decides what happens when a job's slot comes while its previous
 // run is still in flight.
-type Overlap int
+type Overlap uint8
 
 const (
 	// OverlapAllow starts the new run anyway. It is the default.
@@ -27,7 +27,7 @@ const (
 
 // Misfire decides what happens to slots that passed more than the
 // catch-up window ago, because the process was down, stalled or behind.
-type Misfire int
+type Misfire uint8
 
 const (
 	// MisfireRunOnce runs the latest missed slot once and records the
@@ -124,8 +124,25 @@ type Config struct {
 // one log line and skipped in one step.
 const maxSlotsPerFire = 10000
 
+// jobSpec is the part of a Job that the scheduler keeps, packed small
+// because one scheduler may hold millions.
+type jobSpec struct {
+	id, owner                string
+	schedule                 *cron.Schedule
+	executor                 Executor
+	timeout, catchUp, jitter time.Duration
+	overlap                  Overlap
+	misfire                  Misfire
+}
+
+func specOf(job Job) jobSpec {
+	return jobSpec{id: job.ID, owner: job.Owner, schedule: job.Schedule, executor: job.Executor,
+		timeout: job.Timeout, catchUp: job.CatchUp, jitter: job.Jitter, overlap: job.Overlap,
+		misfire: job.Misfire}
+}
+
 type jobState struct {
-	job   Job
+	job   jobSpec
 	entry wheel.Entry[*jobState]
 	// slot is the nominal time the entry is scheduled for, in Unix
 	// nanoseconds, or 0 when the job has no next run. The wheel unschedules
@@ -156,12 +173,12 @@ func (s *Scheduler) schedule(st *jobState, t time.Time) {
 // jitter returns the job's deterministic delay for slot: an FNV-1a hash of
 // the job id and the slot, reduced modulo the jitter and capped below half
 // the gap to the following slot.
-func jitter(job *Job, slot time.Time) time.Duration {
-	if job.Jitter <= 0 {
+func jitter(job *jobSpec, slot time.Time) time.Duration {
+	if job.jitter <= 0 {
 		return 0
 	}
-	limit := job.Jitter
-	if next := job.Schedule.Next(slot); !next.IsZero() {
+	limit := job.jitter
+	if next := job.schedule.Next(slot); !next.IsZero() {
 		limit = min(limit, next.Sub(slot)/2)
 	}
 	if limit <= 0 {
@@ -169,8 +186,8 @@ func jitter(job *Job, slot time.Time) time.Duration {
 	}
 	const offset, prime = 14695981039346656037, 1099511628211
 	h := uint64(offset)
-	for i := 0; i < len(job.ID); i++ {
-		h = (h ^ uint64(job.ID[i])) * prime
+	for i := 0; i < len(job.id); i++ {
+		h = (h ^ uint64(job.id[i])) * prime
 	}
 	ns := uint64(slot.UnixNano())
 	for i := 0; i < 8; i++ {
@@ -256,7 +273,7 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 		st.entry.Value = st
 		s.jobs[job.ID] = st
 	}
-	st.job = job
+	st.job = specOf(job)
 
 	from := s.clock.Now()
 	if !job.After.IsZero() && job.After.Before(from) {
@@ -440,7 +457,7 @@ func (s *Scheduler) rebuildWheel(now time.Time) {
 // for, and reschedules the job from the nominal time, so nothing drifts.
 func (s *Scheduler) fire(st *jobState, now time.Time) {
 	job := &st.job
-	window := job.CatchUp
+	window := job.catchUp
 	if window <= 0 {
 		window = s.cfg.CatchUpWindow
 	}
@@ -454,22 +471,22 @@ func (s *Scheduler) fire(st *jobState, now time.Time) {
 		} else {
 			onTime = append(onTime, slot)
 		}
-		slot = job.Schedule.Next(slot)
+		slot = job.schedule.Next(slot)
 	}
 	if walked == maxSlotsPerFire && !slot.IsZero() && !slot.After(now) {
-		s.logger.Warn("scheduler skipped slots beyond the report cap", slog.String("job_id", job.ID),
+		s.logger.Warn("scheduler skipped slots beyond the report cap", slog.String("job_id", job.id),
 			slog.Int("reported", walked), slog.Time("resumed_after", now))
-		slot = job.Schedule.Next(now)
+		slot = job.schedule.Next(now)
 	}
 	s.schedule(st, slot)
 
-	if len(late) > 0 && job.Misfire == MisfireRunOnce {
+	if len(late) > 0 && job.misfire == MisfireRunOnce {
 		onTime = append([]time.Time{late[len(late)-1]}, onTime...)
 		late = late[:len(late)-1]
 	}
 	// Runs of one job that must not overlap cannot all start at once:
 	// only the latest of a backlog runs.
-	if job.Overlap == OverlapSkip && len(onTime) > 1 {
+	if job.overlap == OverlapSkip && len(onTime) > 1 {
 		for _, t := range onTime[:len(onTime)-1] {
 			s.dispatch(task{state: st, run: s.newRun(job, t, slot, TriggerSchedule),
 				skipStatus: StatusSkipped, skipReason: "a later slot of the job ran instead; overlapPolicy is skip"})
@@ -485,8 +502,8 @@ func (s *Scheduler) fire(st *jobState, now time.Time) {
 	}
 }
 
-func (s *Scheduler) newRun(job *Job, slot, next time.Time, trigger string) Run {
-	return Run{JobID: job.ID, Owner: job.Owner, ExecutionID: NewID("exe"),
+func (s *Scheduler) newRun(job *jobSpec, slot, next time.Time, trigger string) Run {
+	return Run{JobID: job.id, Owner: job.owner, ExecutionID: NewID("exe"),
 		ScheduledAt: slot, NextAt: next, Trigger: trigger}
 }
 
@@ -497,7 +514,7 @@ func (s *Scheduler) dispatch(t task) {
 		if s.cfg.Hooks.OnFire != nil {
 			s.cfg.Hooks.OnFire(t.run)
 		}
-		if t.state.job.Overlap == OverlapSkip && t.state.running.Load() > 0 {
+		if t.state.job.overlap == OverlapSkip && t.state.running.Load() > 0 {
 			t.skipStatus, t.skipReason = StatusSkipped, "previous run still in flight"
 		} else {
 			t.state.running.Add(1)
@@ -540,13 +557,13 @@ func (s *Scheduler) work() {
 			s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
 			t.state.running.Add(-1)
 		default:
-			s.execute(s.runCtx, t.state.job, t.run)
+			s.execute(s.runCtx, &t.state.job, t.run)
 			t.state.running.Add(-1)
 		}
 	}
 }
 
-func (s *Scheduler) execute(ctx context.Context, job Job, run Run) Result {
+func (s *Scheduler) execute(ctx context.Context, job *jobSpec, run Run) Result {
 	if h := s.cfg.Hooks.BeforeRun; h != nil {
 		if err := h(ctx, &run); errors.Is(err, ErrClaimed) {
 			return Result{Status: StatusSkipped, Error: err.Error()}
@@ -562,13 +579,13 @@ func (s *Scheduler) execute(ctx context.Context, job Job, run Run) Result {
 		}
 	}
 	runCtx := ctx
-	if job.Timeout > 0 {
+	if job.timeout > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(ctx, job.Timeout)
+		runCtx, cancel = context.WithTimeout(ctx, job.timeout)
 		defer cancel()
 	}
 
-	res := safeExecute(runCtx, job.Executor, run, s.logger)
+	res := safeExecute(runCtx, job.executor, run, s.logger)
 	if h := s.cfg.Hooks.AfterRun; h != nil {
 		h(ctx, run, res)
 	}
@@ -603,6 +620,7 @@ func (s *Scheduler) RunNow(ctx context.Context, job Job) (Run, Result) {
 	}
 	s.mu.Unlock()
 
-	run := s.newRun(&job, s.clock.Now(), next, TriggerManual)
-	return run, s.execute(ctx, job, run)
+	spec := specOf(job)
+	run := s.newRun(&spec, s.clock.Now(), next, TriggerManual)
+	return run, s.execute(ctx, &spec, run)
 }
