@@ -14,6 +14,8 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/recoron/recoron/scheduler"
 )
 
 func main() {
@@ -29,8 +31,11 @@ func run(args []string) int {
 			return runUsers(args[1:], os.Stdout, os.Stderr)
 		case "serve":
 			args = args[1:]
-		case "help":
+		case "help", "-h", "--help", "-help":
 			fmt.Fprintln(os.Stdout, usage)
+			return 0
+		case "version", "--version", "-version":
+			fmt.Fprintln(os.Stdout, "recoron-server", scheduler.Version)
 			return 0
 		}
 	}
@@ -43,5 +48,6 @@ Commands:
   recoron-server [serve] [flags]           serve the API and fire jobs
   recoron-server next [flags] EXPR         print the next fire times of a cron expression
   recoron-server users COMMAND [flags]     create, list and update users (run "users" for help)
+  recoron-server version                   print the version
 
 Run a command with -h to list its flags.`

@@ -50,6 +50,11 @@ func envOr(name, def string) string {
 func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs := flag.NewFlagSet("recoron-server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fmt.Fprintln(stderr, "\nFlags of serve:")
+		fs.PrintDefaults()
+	}
 	cfg := &serveConfig{}
 	allowDefault, err := strconv.ParseBool(envOr("RECORON_ALLOW_PRIVATE_TARGETS", "false"))
 	if err != nil {
