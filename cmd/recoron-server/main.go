@@ -31,7 +31,7 @@ func run(args []string) int {
 			return runUsers(args[1:], os.Stdout, os.Stderr)
 		case "serve":
 			args = args[1:]
-		case "help", "-h", "--help", "-help":
+		case "help":
 			fmt.Fprintln(os.Stdout, usage)
 			return 0
 		case "version", "--version", "-version":
