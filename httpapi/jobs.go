@@ -149,7 +149,25 @@ func pageFrom(r *http.Request) (store.Page, error) {
 		page.Limit = n
 	}
 	page.After = q.Get("after")
+	if !validCursor(page.After) {
+		return page, invalid("after", "after "+strconv.Quote(page.After)+
+			" is not an id; pass the id of the last item of the previous page")
+	}
 	return page, nil
+}
+
+// validCursor reports whether after can be an id: empty, or up to 64
+// letters, digits and underscores.
+func validCursor(after string) bool {
+	if len(after) > 64 {
+		return false
+	}
+	for _, c := range after {
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *API) listJobs(r *http.Request, p *service.Principal) (int, any, error) {

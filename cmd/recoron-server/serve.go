@@ -228,10 +228,12 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("http shutdown incomplete", slog.Any("err", err))
 	}
-	if err := svc.Stop(shutdownCtx); err != nil {
-		logger.Warn("service stop incomplete", slog.Any("err", err))
-	}
+	stopErr := svc.Stop(shutdownCtx)
 	logger.Info("server stopped")
+	if stopErr != nil {
+		return fmt.Errorf("runs in flight did not finish within %s and were cancelled: %w",
+			cfg.shutdownTimeout, stopErr)
+	}
 	return nil
 }
 
