@@ -1,0 +1,132 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/recoron/recoron/store/sqlstore"
+)
+
+// sharedServices starts two services on one new PostgreSQL schema, as two
+// server processes would run.
+func sharedServices(t *testing.T) (*Service, *Service) {
+	t.Helper()
+	dsn := os.Getenv("RECORON_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		if testing.Short() {
+			t.Skip("RECORON_TEST_POSTGRES_DSN is not set")
+		}
+		t.Fatal("RECORON_TEST_POSTGRES_DSN is not set; point it at a PostgreSQL database, " +
+			"such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "recoron_test_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", dsn); err == nil {
+			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+
+	ctx := context.Background()
+	start := func() *Service {
+		st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := New(Config{Store: st, SharedStore: true, Logger: slog.New(slog.DiscardHandler),
+			MeterFlushInterval: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = svc.Stop(ctx)
+			st.Close()
+		})
+		return svc
+	}
+	return start(), start()
+}
+
+// waitFor polls cond every 10ms for up to limit and reports how long it
+// took, or fails.
+func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) time.Duration {
+	t.Helper()
+	began := time.Now()
+	for !cond() {
+		if time.Since(began) > limit {
+			t.Fatalf("%s: not seen within %s", what, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(began)
+}
+
+func TestJobChangesReachOtherInstance(t *testing.T) {
+	a, b := sharedServices(t)
+	ctx := context.Background()
+	token, err := a.Bootstrap(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.Authenticate(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	name, url, method, schedule := "shared", "https://example.com/hook", "GET", "0 9 * * *"
+	jobs, err := a.CreateJobs(ctx, p, []JobInput{{Name: &name, URL: &url, Method: &method, Schedule: &schedule}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := jobs[0].ID
+	took := waitFor(t, "created job on the other instance", time.Second, func() bool {
+		_, ok := b.Scheduler().NextRun(id)
+		return ok
+	})
+	t.Logf("create reached the other instance in %s", took)
+
+	hourly := "0 * * * *"
+	updated, err := a.UpdateJob(ctx, p, id, JobInput{Schedule: &hourly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "changed schedule on the other instance", time.Second, func() bool {
+		next, _ := b.Scheduler().NextRun(id)
+		return next.Equal(updated.NextRunAt)
+	})
+
+	if err := a.DeleteJob(ctx, p, id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "deleted job on the other instance", time.Second, func() bool {
+		_, ok := b.Scheduler().NextRun(id)
+		return !ok
+	})
+
+	// A key deleted through one instance stops working on the other at
+	// once, because every request checks the store.
+	key, keyToken, err := a.CreateKey(ctx, p, KeyInput{Name: "second", Scopes: []string{ScopeReadJobs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, keyToken); err != nil {
+		t.Fatalf("new key rejected by the other instance: %v", err)
+	}
+	if err := a.DeleteKey(ctx, p, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, keyToken); err == nil {
+		t.Error("deleted key still accepted by the other instance")
+	}
+}
