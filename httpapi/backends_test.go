@@ -197,6 +197,22 @@ func testPlanLimits(t *testing.T, h *harness) {
 		}
 	}
 
+	res = h.call(t, "POST", "/jobs", free, h.jobInput(map[string]any{"timeoutSeconds": 31}))
+	wantError(t, res, http.StatusForbidden, "plan_limit_exceeded")
+
+	_, rated := h.newUser(t, "rated", planRateLimited)
+	for i := range 3 {
+		res := h.call(t, "GET", "/jobs", rated, nil)
+		if i < 2 {
+			wantStatus(t, res, http.StatusOK)
+		} else {
+			wantError(t, res, http.StatusTooManyRequests, "rate_limited")
+			if res.header.Get("Retry-After") == "" {
+				t.Error("rate-limited response has no Retry-After")
+			}
+		}
+	}
+
 	_, quota := h.newUser(t, "quota", planDailyQuota)
 	for i := range 4 {
 		res := h.call(t, "GET", "/jobs", quota, nil)
