@@ -199,7 +199,9 @@ func (s *Service) Start(ctx context.Context) error {
 			s.sweepStaleRuns(bg)
 		}()
 	}
-	if w, ok := s.store.(store.JobWatcher); ok {
+	// Only a shared store has changes that did not come through this
+	// service; alone, the watch and the periodic reload would be wasted work.
+	if w, ok := s.store.(store.JobWatcher); ok && s.cfg.SharedStore {
 		s.background.Add(1)
 		go func() {
 			defer s.background.Done()
