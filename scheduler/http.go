@@ -150,7 +150,7 @@ func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
 			break
 		}
 		wait := policy.NextBackOff()
-		if retryAfter > 0 {
+		if retryAfter >= 0 {
 			wait = min(retryAfter, e.maxInterval())
 		}
 		if !run.NextAt.IsZero() && time.Now().Add(wait).After(run.NextAt) {
@@ -195,7 +195,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 }
 
 // attempt makes one call, records its outcome in res and reports whether
-// it may be retried, with the server's Retry-After if any.
+// it may be retried, with the server's Retry-After, or -1 if it sent none.
 func (e *HTTPExecutor) attempt(ctx context.Context, run Run, res *Result) (Attempt, time.Duration, bool) {
 	att := Attempt{Number: run.Attempt, StartedAt: time.Now()}
 	timeout := e.Timeout
@@ -215,7 +215,7 @@ func (e *HTTPExecutor) attempt(ctx context.Context, run Run, res *Result) (Attem
 			att.Error = fmt.Sprintf("timed out after %s", timeout)
 			res.Error = att.Error
 		}
-		return att, 0, ctx.Err() == nil && !errors.Is(err, ErrBlockedTarget)
+		return att, -1, ctx.Err() == nil && !errors.Is(err, ErrBlockedTarget)
 	}
 	defer resp.Body.Close()
 
@@ -314,15 +314,17 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
+// parseRetryAfter reads a Retry-After value in seconds or as an HTTP
+// date. It returns -1 for a missing or unreadable value.
 func parseRetryAfter(v string) time.Duration {
 	if v == "" {
-		return 0
+		return -1
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
 		return time.Duration(secs) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(time.Until(t), 0)
 	}
-	return 0
+	return -1
 }

@@ -387,3 +387,39 @@ func TestGuardBlocksRedirectTarget(t *testing.T) {
 		t.Errorf("blocked target got %d calls", n)
 	}
 }
+
+func TestHTTPExecutorStopsRetryingBeforeNextSlot(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, 503)
+	ex := &scheduler.HTTPExecutor{
+		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+		Method: http.MethodGet, URL: s.srv.URL,
+		Retry: scheduler.RetryPolicy{MaxAttempts: 5, InitialInterval: time.Hour, MaxInterval: time.Hour},
+	}
+	// The next slot is a minute away and the first backoff is an hour, so
+	// no retry fits before it.
+	run := scheduler.Run{Trigger: scheduler.TriggerSchedule, NextAt: time.Now().Add(time.Minute)}
+	res := ex.Execute(context.Background(), run)
+	if len(res.Attempts) != 1 || s.calls.Load() != 1 {
+		t.Errorf("attempts = %d, calls = %d; want 1 of each", len(res.Attempts), s.calls.Load())
+	}
+	if res.Status != scheduler.StatusFailure || res.StatusCode != 503 {
+		t.Errorf("result = %s %d, want failure 503", res.Status, res.StatusCode)
+	}
+}
+
+func TestHTTPExecutorHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	// The sink answers 429 with Retry-After: 0 once, then 200; the
+	// configured backoff of an hour would block the retry without it.
+	s := newSink(t, 429, 200)
+	ex := &scheduler.HTTPExecutor{
+		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+		Method: http.MethodGet, URL: s.srv.URL,
+		Retry: scheduler.RetryPolicy{MaxAttempts: 2, InitialInterval: time.Hour, MaxInterval: time.Hour},
+	}
+	res := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerSchedule})
+	if res.Status != scheduler.StatusSuccess || len(res.Attempts) != 2 {
+		t.Errorf("result = %s after %d attempts, want success after 2", res.Status, len(res.Attempts))
+	}
+}
