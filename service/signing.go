@@ -95,9 +95,12 @@ type signer struct{ s *Service }
 var _ scheduler.Signer = signer{}
 
 func (sg signer) Sign(ctx context.Context, run scheduler.Run, body []byte, at time.Time) (string, error) {
+	// The grace period of a rotated secret is kept on the service clock,
+	// like the rotation that set it.
+	now := sg.s.Now()
 	if v, ok := sg.s.runUsers.Load(run.ExecutionID); ok {
 		if u := v.(*store.User); u.SigningSecret != "" {
-			return signature.Header(activeSecrets(u, at), at, body), nil
+			return signature.Header(activeSecrets(u, now), at, body), nil
 		}
 	}
 	u, err := sg.s.store.GetUser(ctx, run.Owner)
@@ -107,5 +110,5 @@ func (sg signer) Sign(ctx context.Context, run scheduler.Run, body []byte, at ti
 	if err := sg.s.ensureSecret(ctx, u); err != nil {
 		return "", err
 	}
-	return signature.Header(activeSecrets(u, at), at, body), nil
+	return signature.Header(activeSecrets(u, now), at, body), nil
 }
