@@ -2,12 +2,8 @@ package httpapi_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +14,7 @@ import (
 	"github.com/recoron/recoron/store"
 	"github.com/recoron/recoron/store/memstore"
 	"github.com/recoron/recoron/store/sqlstore"
+	"github.com/recoron/recoron/store/storetest"
 )
 
 // backend opens a fresh store of one kind for one test.
@@ -33,23 +30,7 @@ func backends() []backend {
 			return openSQL(t, "sqlite:"+filepath.Join(t.TempDir(), "recoron.db"), "")
 		}},
 		{"postgres", func(t *testing.T) store.Store {
-			dsn := os.Getenv("RECORON_TEST_POSTGRES_DSN")
-			if dsn == "" {
-				if testing.Short() {
-					t.Skip("RECORON_TEST_POSTGRES_DSN is not set")
-				}
-				t.Fatal("RECORON_TEST_POSTGRES_DSN is not set; point it at a PostgreSQL database, " +
-					"such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-			}
-			b := make([]byte, 6)
-			_, _ = rand.Read(b)
-			schema := "recoron_test_" + hex.EncodeToString(b)
-			t.Cleanup(func() {
-				if db, err := sql.Open("pgx", dsn); err == nil {
-					_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-					db.Close()
-				}
-			})
+			dsn, schema := storetest.PostgresSchema(t)
 			return openSQL(t, dsn, schema)
 		}},
 	}

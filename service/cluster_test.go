@@ -2,38 +2,19 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/recoron/recoron/store/sqlstore"
+	"github.com/recoron/recoron/store/storetest"
 )
 
 // sharedServices starts two services on one new PostgreSQL schema, as two
 // server processes would run.
 func sharedServices(t *testing.T) (*Service, *Service) {
 	t.Helper()
-	dsn := os.Getenv("RECORON_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if testing.Short() {
-			t.Skip("RECORON_TEST_POSTGRES_DSN is not set")
-		}
-		t.Fatal("RECORON_TEST_POSTGRES_DSN is not set; point it at a PostgreSQL database, " +
-			"such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "recoron_test_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", dsn); err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
+	dsn, schema := storetest.PostgresSchema(t)
 
 	ctx := context.Background()
 	start := func() *Service {

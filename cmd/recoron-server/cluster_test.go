@@ -1,14 +1,11 @@
 package main
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,34 +13,15 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/recoron/recoron/store/storetest"
 )
 
 // testSchema returns the PostgreSQL DSN and a new schema name, and drops
 // the schema when the test ends.
 func testSchema(t *testing.T) (string, string) {
 	t.Helper()
-	base := os.Getenv("RECORON_TEST_POSTGRES_DSN")
-	if base == "" {
-		if testing.Short() {
-			t.Skip("RECORON_TEST_POSTGRES_DSN is not set")
-		}
-		t.Fatal("RECORON_TEST_POSTGRES_DSN is not set; point it at a PostgreSQL database, " +
-			"such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "recoron_test_" + hex.EncodeToString(b)
-
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer db.Close()
-		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-	})
-
-	return base, schema
+	return storetest.PostgresSchema(t)
 }
 
 type slotKey struct {
