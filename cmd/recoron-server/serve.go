@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -213,7 +214,7 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 		return err
 	}
 	ready.Store(true)
-	logger.Info("server started", slog.String("addr", ln.Addr().String()), slog.String("db", cfg.db))
+	logger.Info("server started", slog.String("addr", ln.Addr().String()), slog.String("db", redactDSN(cfg.db)))
 
 	select {
 	case <-ctx.Done():
@@ -255,4 +256,13 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// redactDSN hides the password of a URL-style DSN, so logs never show it.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	return u.Redacted()
 }
