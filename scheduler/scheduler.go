@@ -216,8 +216,13 @@ type Scheduler struct {
 	jobs  map[string]*jobState
 	wheel *wheel.Wheel[*jobState]
 
-	wake     chan struct{}
-	queue    chan task
+	wake  chan struct{}
+	queue chan task
+	// reports carries skip reports that found the worker queue full to one
+	// goroutine, so firing never waits for them; lost counts those that
+	// found this queue full too.
+	reports  chan *task
+	lost     atomic.Int64
 	stopping atomic.Bool
 	started  bool
 	loopDone chan struct{}
@@ -245,13 +250,14 @@ func New(cfg Config) *Scheduler {
 		cfg.CatchUpWindow = time.Minute
 	}
 	return &Scheduler{
-		cfg:    cfg,
-		clock:  cfg.Clock,
-		logger: cfg.Logger,
-		jobs:   make(map[string]*jobState, max(cfg.InitialCapacity, 0)),
-		wheel:  wheel.New[*jobState](cfg.Clock.Now(), time.Millisecond),
-		wake:   make(chan struct{}, 1),
-		queue:  make(chan task, cfg.QueueSize),
+		cfg:     cfg,
+		clock:   cfg.Clock,
+		logger:  cfg.Logger,
+		jobs:    make(map[string]*jobState, max(cfg.InitialCapacity, 0)),
+		wheel:   wheel.New[*jobState](cfg.Clock.Now(), time.Millisecond),
+		wake:    make(chan struct{}, 1),
+		reports: make(chan *task, reportQueueSize),
+		queue:   make(chan task, cfg.QueueSize),
 	}
 }
 
@@ -354,6 +360,8 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		s.workers.Add(1)
 		go s.work()
 	}
+	s.workers.Add(1)
+	go s.drainReports()
 	go s.loop()
 	s.logger.InfoContext(ctx, "scheduler started", slog.Int("jobs", len(s.jobs)),
 		slog.Int("workers", s.cfg.Workers))
@@ -375,6 +383,7 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	s.signal()
 	<-s.loopDone
 	close(s.queue)
+	close(s.reports)
 
 	done := make(chan struct{})
 	go func() {
@@ -526,14 +535,30 @@ func (s *Scheduler) dispatch(t task) {
 		if t.skipStatus == "" {
 			t.state.running.Add(-1)
 		}
-		status := StatusSkipped
-		if t.skipStatus != "" {
-			status = t.skipStatus
+		if t.skipStatus == "" {
+			t.skipStatus, t.skipReason = StatusSkipped, "worker queue full"
 		}
-		s.logger.Warn("scheduler queue full; slot dropped", slog.String("job_id", t.run.JobID),
-			slog.String("execution_id", t.run.ExecutionID), slog.Time("scheduled_at", t.run.ScheduledAt))
-		// The report may write to a store; it must not hold up firing.
-		go s.skip(t.run, status, "worker queue full")
+		select {
+		case s.reports <- &t:
+		default:
+			// Both queues are full: count the slot and log every 1000th.
+			if n := s.lost.Add(1); n%1000 == 1 {
+				s.logger.Error("scheduler overloaded; slots dropped without a report",
+					slog.String("job_id", t.run.JobID), slog.Int64("dropped", n))
+			}
+		}
+	}
+}
+
+// reportQueueSize bounds skip reports waiting for drainReports.
+const reportQueueSize = 1 << 16
+
+// drainReports hands skip reports that found the worker queue full to
+// OnSkip, one at a time.
+func (s *Scheduler) drainReports() {
+	defer s.workers.Done()
+	for t := range s.reports {
+		s.skip(t.run, t.skipStatus, t.skipReason)
 	}
 }
 

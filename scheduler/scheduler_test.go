@@ -507,3 +507,24 @@ func TestOverlapSkipRunsLatestOfBacklog(t *testing.T) {
 		t.Errorf("skips = %q, want the two earlier slots", got)
 	}
 }
+
+func TestFullQueueReportsSkippedSlots(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{Workers: 1, QueueSize: 1})
+	rec := newRecorder()
+	rec.block = make(chan struct{})
+	defer close(rec.block)
+	// Three jobs fire at once: one runs, one waits in the queue of one,
+	// and the third finds the queue full and is reported.
+	for _, id := range []string{"a", "b", "c"} {
+		if _, err := h.sched.Add(scheduler.Job{ID: id, Schedule: mustCompile(t, "0 * * * * *"), Executor: rec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.advance(t, time.Minute)
+	rec.next(t)
+	got := h.waitSkips(t, 1)
+	if len(got) != 1 || !strings.Contains(got[0], "worker queue full") {
+		t.Errorf("skips = %q, want one slot reported for a full queue", got)
+	}
+}
