@@ -242,7 +242,8 @@ func testNULBytes(t *testing.T, h *harness) {
 	res := h.call(t, "POST", "/keys", h.token, map[string]any{"name": "k\u0000", "scopes": []string{"read:jobs"}})
 	wantInvalid(t, res, "name")
 
-	// A target may answer with anything; its response is still recorded.
+	// A target may respond with any bytes, and its response is still
+	// recorded.
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("abc\x00def\xff"))
 	}))

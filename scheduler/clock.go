@@ -2,7 +2,7 @@ package scheduler
 
 import "time"
 
-// Clock tells the scheduler the time and wakes it up. Tests replace the
+// Clock gives the scheduler the time and wakes it up. Tests replace the
 // real clock with a fake one, so nothing sleeps on the wall clock.
 type Clock interface {
 	Now() time.Time

@@ -27,9 +27,9 @@
 // drift. Runs report the nominal time in [Run.ScheduledAt].
 //
 // If the clock steps forward, or the process stalls, slots that passed
-// more than the catch-up window ago are misfires: with [MisfireRunOnce]
-// the latest of them runs once and the others are reported as missed;
-// with [MisfireSkip] all are reported as missed. If the clock steps
+// more than the catch-up window ago are misfires. With [MisfireRunOnce]
+// the latest of them runs once and the others are reported as missed.
+// With [MisfireSkip] all are reported as missed. If the clock steps
 // backward by more than a second, the wheel is rebuilt so no slot fires
 // early.
 //

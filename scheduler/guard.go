@@ -100,6 +100,7 @@ func CheckTargetURL(raw string, allowPrivate bool) error {
 	if err != nil {
 		return fmt.Errorf("invalid URL: %w", err)
 	}
+
 	if u.Scheme == "" {
 		return fmt.Errorf("URL %q has no scheme; write it in full, such as https://%s", raw, strings.TrimPrefix(raw, "//"))
 	}
@@ -120,6 +121,7 @@ func CheckTargetURL(raw string, allowPrivate bool) error {
 	if allowPrivate {
 		return nil
 	}
+
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return fmt.Errorf("%w: %s", ErrBlockedTarget, host)

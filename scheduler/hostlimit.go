@@ -12,8 +12,8 @@ import (
 // HostLimits bounds the calls made to each host, so one slow or failing
 // host cannot take all workers. A call over the concurrency limit waits
 // for a free slot, within its attempt's timeout, but only while fewer than
-// maxWaiting other calls to the host are already waiting; past that it
-// fails at once and the job's retry policy decides what follows. So one
+// maxWaiting other calls to the host are already waiting. Past that it
+// fails at once, and the job's retry policy decides what follows. So one
 // hanging host holds at most maxConcurrent+maxWaiting workers.
 type HostLimits struct {
 	maxConcurrent int

@@ -410,8 +410,8 @@ func TestHTTPExecutorStopsRetryingBeforeNextSlot(t *testing.T) {
 
 func TestHTTPExecutorHonoursRetryAfter(t *testing.T) {
 	t.Parallel()
-	// The sink answers 429 with Retry-After: 0 once, then 200; the
-	// configured backoff of an hour would block the retry without it.
+	// The sink responds 429 with Retry-After: 0 once, then 200. Without
+	// the header, the configured backoff of an hour would block the retry.
 	s := newSink(t, 429, 200)
 	ex := &scheduler.HTTPExecutor{
 		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),

@@ -219,8 +219,8 @@ type Scheduler struct {
 	wake  chan struct{}
 	queue chan task
 	// reports carries skip reports that found the worker queue full to one
-	// goroutine, so firing never waits for them; lost counts those that
-	// found this queue full too.
+	// goroutine, so firing never waits for them. lost counts the reports
+	// that found this queue full too.
 	reports  chan *task
 	lost     atomic.Int64
 	stopping atomic.Bool

@@ -20,7 +20,7 @@ type FieldError struct {
 	// Field is the JSON path of the field, such as "schedule" or
 	// "[2].url" in a batch.
 	Field string `json:"field"`
-	// Message says what is wrong and how to fix it, in English.
+	// Message is what is wrong and how to fix it, in English.
 	Message string `json:"message"`
 }
 

@@ -297,16 +297,14 @@ func (s *Service) sync(ctx context.Context, j *store.Job, sched *cron.Schedule) 
 }
 
 // resume registers a job loaded at start. Slots from its stored next run
-// up to now were missed while no process ran it, so the scheduler walks
-// them under the job's misfire policy; slots that did run are already
-// claimed in the store and are not run again.
+// up to now passed while no process ran it, so the scheduler walks them
+// under the job's misfire policy. Slots that did run are already claimed
+// in the store, so they do not run again.
 func (s *Service) resume(j *store.Job) (time.Time, error) {
-	withDefaults(j)
-	sched, err := compileSchedule(j.Schedule, j.Timezone, j.CreatedAt)
+	sj, err := s.compiledJob(j)
 	if err != nil {
 		return time.Time{}, err
 	}
-	sj := s.schedulerJob(j, sched)
 	if !j.NextRunAt.IsZero() && j.NextRunAt.Before(s.Now()) {
 		sj.After = j.NextRunAt.Add(-time.Nanosecond)
 	}
@@ -315,12 +313,22 @@ func (s *Service) resume(j *store.Job) (time.Time, error) {
 
 // register compiles j and adds it to the scheduler.
 func (s *Service) register(j *store.Job) (time.Time, error) {
-	withDefaults(j)
-	sched, err := compileSchedule(j.Schedule, j.Timezone, j.CreatedAt)
+	sj, err := s.compiledJob(j)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return s.sched.Add(s.schedulerJob(j, sched))
+	return s.sched.Add(sj)
+}
+
+// compiledJob fills in the defaults of a stored job and returns it as a
+// scheduler job.
+func (s *Service) compiledJob(j *store.Job) (scheduler.Job, error) {
+	withDefaults(j)
+	sched, err := compileSchedule(j.Schedule, j.Timezone, j.CreatedAt)
+	if err != nil {
+		return scheduler.Job{}, err
+	}
+	return s.schedulerJob(j, sched), nil
 }
 
 func (s *Service) schedulerJob(j *store.Job, sched *cron.Schedule) scheduler.Job {

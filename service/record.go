@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/recoron/recoron/metering"
 	"github.com/recoron/recoron/scheduler"
@@ -68,6 +69,11 @@ func (s *Service) beforeRun(ctx context.Context, run *scheduler.Run) error {
 
 // cleanText makes s storable in any backend: valid UTF-8 without NUL.
 func cleanText(s string) string {
+	// Most text is clean already, and the HTTP executor cleans its
+	// excerpt, so check before copying.
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 

@@ -38,14 +38,14 @@ type Config struct {
 	// MeterFlushInterval is how often API-call counts are written; the
 	// default is 5s.
 	MeterFlushInterval time.Duration
-	// SharedStore tells the service that other processes use the same
-	// store. A service alone marks every execution left running as
-	// interrupted when it starts; a shared one marks only executions
-	// running for longer than StaleRunAfter, every minute, since younger
-	// ones may belong to a live process.
+	// SharedStore reports that other processes use the same store. A
+	// service alone marks every execution left running as interrupted when
+	// it starts. A shared one marks only executions running for longer
+	// than StaleRunAfter, every minute, because younger ones may belong to
+	// a live process. Only a shared service watches for job changes.
 	SharedStore bool
 	// StaleRunAfter is the age after which a running execution in a
-	// shared store counts as interrupted; the default is two hours, above
+	// shared store counts as interrupted. The default is two hours, above
 	// the longest run that the timeout and retry limits allow.
 	StaleRunAfter time.Duration
 	// MaxCallsPerHost bounds job calls in flight to one host; the default
@@ -82,34 +82,13 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, fmt.Errorf("service: config has no store")
 	}
-	if cfg.Plans == nil {
-		cfg.Plans = metering.DefaultPlans()
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = scheduler.SystemClock{}
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = scheduler.NewHTTPClient(scheduler.HTTPClientConfig{
-			AllowPrivateTargets: cfg.AllowPrivateTargets,
-		})
-	}
-	if cfg.MaxCallsPerHost <= 0 {
-		cfg.MaxCallsPerHost = 64
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 1024
-	}
-	if cfg.StaleRunAfter <= 0 {
-		cfg.StaleRunAfter = 2 * time.Hour
-	}
+	cfg.setDefaults()
 	for _, name := range []string{metering.PlanFree, metering.PlanUnlimited} {
 		if _, ok := cfg.Plans[name]; !ok {
-			return nil, fmt.Errorf("service: plans must include %q", name)
+			return nil, fmt.Errorf("service: plans have no plan %q; add one with that name", name)
 		}
 	}
+
 	s := &Service{
 		cfg:    cfg,
 		store:  cfg.Store,
@@ -136,6 +115,33 @@ func New(cfg Config) (*Service, error) {
 		Logger:        cfg.Logger,
 	})
 	return s, nil
+}
+
+// setDefaults fills in the documented default of every unset field.
+func (cfg *Config) setDefaults() {
+	if cfg.Plans == nil {
+		cfg.Plans = metering.DefaultPlans()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = scheduler.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = scheduler.NewHTTPClient(scheduler.HTTPClientConfig{
+			AllowPrivateTargets: cfg.AllowPrivateTargets,
+		})
+	}
+	if cfg.MaxCallsPerHost <= 0 {
+		cfg.MaxCallsPerHost = 64
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1024
+	}
+	if cfg.StaleRunAfter <= 0 {
+		cfg.StaleRunAfter = 2 * time.Hour
+	}
 }
 
 // Store returns the service's store.

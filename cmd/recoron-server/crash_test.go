@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// crashSink counts calls per job and slot; calls to /hang block until the
+// crashSink counts calls per job and slot. Calls to /hang block until the
 // test ends, so a run is in flight when the server is killed.
 type crashSink struct {
 	srv     *httptest.Server
@@ -86,7 +86,7 @@ func TestServerSurvivesKill(t *testing.T) {
 	_, e = p.call(t, "POST", "/keys", `{"name":"ci","scopes":["read:jobs"]}`)
 	key := decode[job](t, e)
 
-	// A manual run of the hanging job is in flight at the kill; it waits
+	// A manual run of the hanging job is in flight at the kill. It waits
 	// for a response that never comes, so it runs in the background.
 	go func() {
 		req, _ := http.NewRequest("POST", p.base+"/api/jobs/"+hang.ID+"/execute", nil)

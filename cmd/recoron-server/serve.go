@@ -56,12 +56,14 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 		fmt.Fprintln(stderr, "\nFlags of serve:")
 		fs.PrintDefaults()
 	}
+
 	cfg := &serveConfig{}
 	allowDefault, err := strconv.ParseBool(envOr("RECORON_ALLOW_PRIVATE_TARGETS", "false"))
 	if err != nil {
 		return nil, fmt.Errorf("RECORON_ALLOW_PRIVATE_TARGETS=%q is not a boolean; use true or false",
 			os.Getenv("RECORON_ALLOW_PRIVATE_TARGETS"))
 	}
+
 	fs.StringVar(&cfg.addr, "addr", envOr("RECORON_ADDR", "127.0.0.1:8080"),
 		"listen address (env RECORON_ADDR)")
 	fs.StringVar(&cfg.db, "db", envOr("RECORON_DB", defaultDB),
@@ -76,6 +78,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 		"how long a graceful stop waits for runs in flight")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("RECORON_LOG_LEVEL", "info"),
 		"log level: debug, info, warn or error (env RECORON_LOG_LEVEL)")
+
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func (c *Clock) Timers() int {
 	return len(c.timers)
 }
 
-// WaitForTimers blocks until at least n timers are pending, which tells a
+// WaitForTimers blocks until at least n timers are pending, which shows a
 // test that the scheduler is asleep, or until timeout of real time passes.
 // It reports whether the count was reached.
 func (c *Clock) WaitForTimers(n int, timeout time.Duration) bool {
