@@ -12,6 +12,9 @@ const (
 	StatusTimeout = "timeout"
 	StatusSkipped = "skipped"
 	StatusMissed  = "missed"
+	// StatusInterrupted marks a run cancelled because the scheduler
+	// stopped before it finished.
+	StatusInterrupted = "interrupted"
 )
 
 // Triggers reported in [Run.Trigger].

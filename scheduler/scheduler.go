@@ -88,7 +88,9 @@ type Hooks struct {
 	// error cancels the run, which is then reported to OnSkip, unless the
 	// error wraps ErrClaimed.
 	BeforeRun func(ctx context.Context, run *Run) error
-	// AfterRun is called with the result of every executed run.
+	// AfterRun is called with the result of every executed run. Its
+	// context carries the values of the run's context but is not
+	// cancelled by Stop, so the result can still be stored.
 	AfterRun func(ctx context.Context, run Run, res Result)
 	// OnSkip is called for every slot that is not executed: status is
 	// "skipped" (overlap, full queue, shutdown, BeforeRun error) or
@@ -568,7 +570,7 @@ func (s *Scheduler) skip(run Run, status, reason string) {
 			slog.String("execution_id", run.ExecutionID), slog.String("reason", reason))
 	}
 	if s.cfg.Hooks.OnSkip != nil {
-		s.cfg.Hooks.OnSkip(s.runCtx, run, status, reason)
+		s.cfg.Hooks.OnSkip(context.WithoutCancel(s.runCtx), run, status, reason)
 	}
 }
 
@@ -611,8 +613,14 @@ func (s *Scheduler) execute(ctx context.Context, job *jobSpec, run Run) Result {
 	}
 
 	res := safeExecute(runCtx, job.executor, run, s.logger)
+	if res.Status != StatusSuccess && ctx.Err() != nil && s.stopping.Load() {
+		res.Status = StatusInterrupted
+		res.Error = "the scheduler stopped before the run finished: " + res.Error
+	}
 	if h := s.cfg.Hooks.AfterRun; h != nil {
-		h(ctx, run, res)
+		// Runs cancelled by Stop's deadline still get their outcome
+		// recorded.
+		h(context.WithoutCancel(ctx), run, res)
 	}
 	return res
 }

@@ -316,7 +316,16 @@ func TestPanickingExecutorFailsRun(t *testing.T) {
 func TestStopWaitsForRunsThenCancels(t *testing.T) {
 	t.Parallel()
 	clock := schedulertest.NewClock(epoch)
-	s := scheduler.New(scheduler.Config{Clock: clock})
+	type outcome struct {
+		res    scheduler.Result
+		ctxErr error
+	}
+	after := make(chan outcome, 1)
+	s := scheduler.New(scheduler.Config{Clock: clock, Hooks: scheduler.Hooks{
+		AfterRun: func(ctx context.Context, _ scheduler.Run, res scheduler.Result) {
+			after <- outcome{res, ctx.Err()}
+		},
+	}})
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -333,6 +342,13 @@ func TestStopWaitsForRunsThenCancels(t *testing.T) {
 	defer cancel()
 	if err := s.Stop(ctx); err != context.DeadlineExceeded {
 		t.Errorf("Stop = %v, want deadline exceeded", err)
+	}
+	// The cancelled run is reported as interrupted, through a context
+	// that still lets the hook store it.
+	got := <-after
+	if got.res.Status != scheduler.StatusInterrupted || got.ctxErr != nil {
+		t.Errorf("AfterRun got status %q with context error %v, want %q and a live context",
+			got.res.Status, got.ctxErr, scheduler.StatusInterrupted)
 	}
 }
 

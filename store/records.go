@@ -120,6 +120,9 @@ type Execution struct {
 	Error           string
 	ResponseExcerpt string
 	Attempts        []Attempt
+	// Instance identifies the process that ran the execution; it is empty
+	// when unknown.
+	Instance string
 }
 
 // Counted reports whether the execution counts towards usage.

@@ -124,6 +124,25 @@ type JobWatcher interface {
 	WatchJobs(ctx context.Context, fn func(jobID string)) error
 }
 
+// InstanceTracker is implemented by backends that several processes share.
+// Each process holds a lease under its own id and renews it while it runs.
+// When a lease lapses, the executions that its process left running are
+// marked interrupted by the processes still alive. Leases are compared with
+// the callers' clocks, so clocks that disagree by a few seconds change only
+// when such runs are marked, never which process runs a slot.
+type InstanceTracker interface {
+	// RenewInstance creates or extends the lease of the process id as of
+	// now.
+	RenewInstance(ctx context.Context, id string, now time.Time) error
+	// RemoveInstance drops the lease of the process id, when it stops.
+	RemoveInstance(ctx context.Context, id string) error
+	// InterruptOrphans marks as interrupted, finished at now, every
+	// running execution whose Instance is set and holds no lease renewed
+	// at or after lapsedBefore, then drops the lapsed leases. It returns
+	// how many executions it marked.
+	InterruptOrphans(ctx context.Context, lapsedBefore, now time.Time) (int, error)
+}
+
 // Page selects a slice of a list. The zero Page selects everything.
 type Page struct {
 	// Limit is the maximum number of records; 0 means no limit.

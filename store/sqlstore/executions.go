@@ -11,13 +11,17 @@ import (
 )
 
 const executionColumns = `id, job_id, user_id, triggered_by, scheduled_at, started_at, finished_at,
-	status, status_code, duration_ms, error, response_excerpt, attempts`
+	status, status_code, duration_ms, error, response_excerpt, attempts, instance_id`
+
+// executionPlaceholders has one placeholder per column of executionColumns.
+const executionPlaceholders = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func scanExecution(row rowScanner) (*store.Execution, error) {
 	e := &store.Execution{}
 	err := row.Scan(&e.ID, &e.JobID, &e.UserID, &e.Trigger,
 		(*microTime)(&e.ScheduledAt), (*microTime)(&e.StartedAt), (*microTime)(&e.FinishedAt),
-		&e.Status, &e.StatusCode, &e.DurationMs, &e.Error, &e.ResponseExcerpt, attemptsColumn{dst: &e.Attempts})
+		&e.Status, &e.StatusCode, &e.DurationMs, &e.Error, &e.ResponseExcerpt, attemptsColumn{dst: &e.Attempts},
+		&e.Instance)
 	return e, err
 }
 
@@ -30,19 +34,20 @@ func executionValues(e *store.Execution) ([]any, error) {
 	}
 	return []any{e.ID, e.JobID, e.UserID, e.Trigger,
 		timeValue(e.ScheduledAt), timeValue(e.StartedAt), timeValue(e.FinishedAt),
-		e.Status, e.StatusCode, e.DurationMs, e.Error, e.ResponseExcerpt, attempts}, nil
+		e.Status, e.StatusCode, e.DurationMs, e.Error, e.ResponseExcerpt, attempts, e.Instance}, nil
 }
 
 // upsertExecutionQuery stores an execution whole, replacing the row with
 // the same id.
-const upsertExecutionQuery = "INSERT INTO executions (" + executionColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const upsertExecutionQuery = "INSERT INTO executions (" + executionColumns + ") VALUES " +
+	executionPlaceholders + `
 	ON CONFLICT (id) DO UPDATE SET
 		job_id = excluded.job_id, user_id = excluded.user_id, triggered_by = excluded.triggered_by,
 		scheduled_at = excluded.scheduled_at, started_at = excluded.started_at,
 		finished_at = excluded.finished_at, status = excluded.status, status_code = excluded.status_code,
 		duration_ms = excluded.duration_ms, error = excluded.error,
-		response_excerpt = excluded.response_excerpt, attempts = excluded.attempts`
+		response_excerpt = excluded.response_excerpt, attempts = excluded.attempts,
+		instance_id = excluded.instance_id`
 
 // BeginExecution implements [store.Store]. It fails with ErrConflict when
 // the id is taken, and with ErrNotFound when the job does not exist or,
@@ -63,8 +68,8 @@ func (s *Store) BeginExecution(ctx context.Context, e *store.Execution, monthlyM
 			}
 		}
 
-		_, err := s.exec(ctx, tx, "INSERT INTO executions ("+executionColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, values...)
+		_, err := s.exec(ctx, tx, "INSERT INTO executions ("+executionColumns+") VALUES "+
+			executionPlaceholders, values...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: error creating execution %s of job %s: %w", e.ID, e.JobID, err)
 		}
@@ -217,7 +222,7 @@ const interruptedReason = "the server stopped while the run was in flight"
 // the statement's last lock, as in every transaction here.
 const claimQuery = `WITH ins AS (
 		INSERT INTO executions (` + executionColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES ` + executionPlaceholders + `
 		ON CONFLICT DO NOTHING
 		RETURNING user_id)
 	INSERT INTO usage_days (user_id, day, executions, api_calls, peak_jobs, peak_api_keys,
@@ -226,9 +231,8 @@ const claimQuery = `WITH ins AS (
 	ON CONFLICT (user_id, day) DO UPDATE SET executions = usage_days.executions + 1`
 
 // insertQuery inserts an execution that is not counted.
-const insertQuery = "INSERT INTO executions (" + executionColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT DO NOTHING`
+const insertQuery = "INSERT INTO executions (" + executionColumns + ") VALUES " +
+	executionPlaceholders + " ON CONFLICT DO NOTHING"
 
 // claimExecution is BeginExecution without a budget, on PostgreSQL. No
 // row changed means the id or the slot was taken.

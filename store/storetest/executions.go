@@ -122,6 +122,7 @@ func testExecutionRoundTrip(t *testing.T, f *fixture) {
 	done.DurationMs = 2500
 	done.Error = "upstream unavailable: 503"
 	done.ResponseExcerpt = "<html>Service Unavailable ✗</html>"
+	done.Instance = newID("ins")
 	done.Attempts = []store.Attempt{
 		{Number: 1, StartedAt: base.In(westZone), DurationMs: 1000, StatusCode: 503, Error: "status 503"},
 		{Number: 2, StartedAt: base.Add(1500 * time.Millisecond), DurationMs: 1000, StatusCode: 503},

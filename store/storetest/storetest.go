@@ -7,7 +7,8 @@
 // The suite checks the contracts documented on [store.Store]: round trips
 // of every field, ordering and paging, isolation between users, conflicts,
 // limits that hold under concurrent callers, and usage counters. A store
-// that implements [store.JobWatcher] must also report job changes. Times
+// that implements [store.JobWatcher] must also report job changes, and one
+// that implements [store.InstanceTracker] must keep its leases. Times
 // in the suite have microsecond precision, the finest that every backend
 // keeps.
 package storetest
@@ -48,6 +49,7 @@ var groups = []struct {
 	{"Usage", usageTests},
 	{"Concurrency", concurrencyTests},
 	{"Watch", watchTests},
+	{"Instances", instanceTests},
 }
 
 // Run runs the conformance suite against the stores that newStore returns.

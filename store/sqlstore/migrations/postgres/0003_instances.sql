@@ -1,0 +1,12 @@
+-- Processes sharing the database renew a lease here. The executions that
+-- a process left running after its lease lapsed are marked interrupted by
+-- the others.
+CREATE TABLE instances (
+    id           TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    started_at   BIGINT NOT NULL,
+    heartbeat_at BIGINT NOT NULL
+);
+
+-- The process that ran an execution; empty for executions written before
+-- this column existed and by tools that run nothing.
+ALTER TABLE executions ADD COLUMN instance_id TEXT COLLATE "C" NOT NULL DEFAULT '';
