@@ -126,60 +126,16 @@ type Config struct {
 // one log line and skipped in one step.
 const maxSlotsPerFire = 10000
 
-// jobSpec is the part of a Job that the scheduler keeps, packed small
-// because one scheduler may hold millions.
-type jobSpec struct {
-	id, owner                string
-	schedule                 *cron.Schedule
-	executor                 Executor
-	timeout, catchUp, jitter time.Duration
-	overlap                  Overlap
-	misfire                  Misfire
-}
-
-func specOf(job Job) jobSpec {
-	return jobSpec{id: job.ID, owner: job.Owner, schedule: job.Schedule, executor: job.Executor,
-		timeout: job.Timeout, catchUp: job.CatchUp, jitter: job.Jitter, overlap: job.Overlap,
-		misfire: job.Misfire}
-}
-
-type jobState struct {
-	job   jobSpec
-	entry wheel.Entry[*jobState]
-	// slot is the nominal time the entry is scheduled for, in Unix
-	// nanoseconds, or 0 when the job has no next run. The wheel unschedules
-	// an entry before firing it, so the scheduler keeps its own copy.
-	slot    int64
-	running atomic.Int32
-}
-
-func (st *jobState) nextSlot() time.Time {
-	if st.slot == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, st.slot).UTC()
-}
-
-// schedule puts the entry in the wheel for slot t plus its jitter, or
-// takes it out for a zero t.
-func (s *Scheduler) schedule(st *jobState, t time.Time) {
-	if t.IsZero() {
-		st.slot = 0
-		s.wheel.Cancel(&st.entry)
-		return
-	}
-	st.slot = t.UnixNano()
-	s.wheel.Schedule(&st.entry, t.Add(jitter(&st.job, t)))
-}
-
-// jitter returns the job's deterministic delay for slot: an FNV-1a hash of
-// the job id and the slot, reduced modulo the jitter and capped below half
-// the gap to the following slot.
-func jitter(job *jobSpec, slot time.Time) time.Duration {
-	if job.jitter <= 0 {
+// jitter returns the job's deterministic delay for slot, in whole
+// milliseconds, the wheel's resolution: an FNV-1a hash of the job id and
+// the slot, reduced modulo the jitter and capped below half the gap to the
+// following slot.
+func jitter(job *jobData, slot time.Time) time.Duration {
+	max := job.meta.jitter
+	if max <= 0 {
 		return 0
 	}
-	limit := job.jitter
+	limit := max
 	if next := job.schedule.Next(slot); !next.IsZero() {
 		limit = min(limit, next.Sub(slot)/2)
 	}
@@ -195,16 +151,35 @@ func jitter(job *jobSpec, slot time.Time) time.Duration {
 	for i := 0; i < 8; i++ {
 		h = (h ^ (ns >> (8 * i) & 0xff)) * prime
 	}
-	return time.Duration(h % uint64(limit))
+	return time.Duration(h % uint64(limit)).Truncate(time.Millisecond)
+}
+
+// nextSlot returns the slot that r is scheduled for, or the zero Time.
+// Firing unschedules r only while s.mu is held, so callers holding it see
+// every job with a next slot as scheduled.
+func nextSlot(r *jobRecord) time.Time {
+	if !r.Scheduled() {
+		return time.Time{}
+	}
+	return r.Deadline().UTC()
 }
 
 // task is a run for a worker, or a slot to report through OnSkip when
 // skipStatus is set.
 type task struct {
-	state      *jobState
-	run        Run
+	run      Run
+	executor Executor
+	timeout  time.Duration
+	// inflight counts the runs of an OverlapSkip job; nil for others.
+	inflight   *inflightCounter
 	skipStatus string
 	skipReason string
+}
+
+// delayedTask is a run held back by its job's jitter until at.
+type delayedTask struct {
+	at time.Time
+	t  task
 }
 
 // Scheduler fires jobs at their schedule's times and hands each run to a
@@ -215,8 +190,13 @@ type Scheduler struct {
 	logger *slog.Logger
 
 	mu    sync.Mutex
-	jobs  map[string]*jobState
-	wheel *wheel.Wheel[*jobState]
+	jobs  *jobTable
+	metas metaPool
+	// inflight holds the run counter of each OverlapSkip job.
+	inflight map[string]*inflightCounter
+	// delayed holds runs waiting for their jitter, as a min-heap on at.
+	delayed []delayedTask
+	wheel   *wheel.Wheel[jobData]
 
 	wake  chan struct{}
 	queue chan task
@@ -252,14 +232,16 @@ func New(cfg Config) *Scheduler {
 		cfg.CatchUpWindow = time.Minute
 	}
 	return &Scheduler{
-		cfg:     cfg,
-		clock:   cfg.Clock,
-		logger:  cfg.Logger,
-		jobs:    make(map[string]*jobState, max(cfg.InitialCapacity, 0)),
-		wheel:   wheel.New[*jobState](cfg.Clock.Now(), time.Millisecond),
-		wake:    make(chan struct{}, 1),
-		reports: make(chan *task, reportQueueSize),
-		queue:   make(chan task, cfg.QueueSize),
+		cfg:      cfg,
+		clock:    cfg.Clock,
+		logger:   cfg.Logger,
+		jobs:     newJobTable(max(cfg.InitialCapacity, 0)),
+		metas:    make(metaPool),
+		inflight: make(map[string]*inflightCounter),
+		wheel:    wheel.New[jobData](cfg.Clock.Now(), time.Millisecond),
+		wake:     make(chan struct{}, 1),
+		reports:  make(chan *task, reportQueueSize),
+		queue:    make(chan task, cfg.QueueSize),
 	}
 }
 
@@ -275,20 +257,30 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	st, ok := s.jobs[job.ID]
-	if !ok {
-		st = &jobState{}
-		st.entry.Value = st
-		s.jobs[job.ID] = st
+	r := s.jobs.get(job.ID)
+	if r == nil {
+		r = &jobRecord{}
+		r.Value.id = job.ID
+		s.jobs.put(r)
 	}
-	st.job = specOf(job)
+	old := r.Value.meta
+	r.Value.schedule, r.Value.executor = job.Schedule, job.Executor
+	r.Value.meta = s.metas.acquire(metaOf(job))
+	s.metas.release(old)
+	if job.Overlap == OverlapSkip {
+		if s.inflight[job.ID] == nil {
+			s.inflight[job.ID] = new(inflightCounter)
+		}
+	} else {
+		delete(s.inflight, job.ID)
+	}
 
 	from := s.clock.Now()
 	if !job.After.IsZero() && job.After.Before(from) {
 		from = job.After
 	}
 	next := job.Schedule.Next(from)
-	s.schedule(st, next)
+	s.schedule(r, next)
 	s.signal()
 	return next, nil
 }
@@ -299,12 +291,13 @@ func (s *Scheduler) Remove(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	st, ok := s.jobs[id]
-	if !ok {
+	r := s.jobs.remove(id)
+	if r == nil {
 		return false
 	}
-	s.wheel.Cancel(&st.entry)
-	delete(s.jobs, id)
+	s.wheel.Cancel(r)
+	s.metas.release(r.Value.meta)
+	delete(s.inflight, id)
 	s.signal()
 	return true
 }
@@ -314,21 +307,19 @@ func (s *Scheduler) NextRun(id string) (next time.Time, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	st, ok := s.jobs[id]
-	if !ok {
+	r := s.jobs.get(id)
+	if r == nil {
 		return time.Time{}, false
 	}
-	return st.nextSlot(), true
+	return nextSlot(r), true
 }
 
 // JobIDs returns the ids of the registered jobs, in no order.
 func (s *Scheduler) JobIDs() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := make([]string, 0, len(s.jobs))
-	for id := range s.jobs {
-		ids = append(ids, id)
-	}
+	ids := make([]string, 0, s.jobs.n)
+	s.jobs.each(func(r *jobRecord) { ids = append(ids, r.Value.id) })
 	return ids
 }
 
@@ -336,7 +327,7 @@ func (s *Scheduler) JobIDs() []string {
 func (s *Scheduler) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.jobs)
+	return s.jobs.n
 }
 
 func (s *Scheduler) signal() {
@@ -365,7 +356,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.workers.Add(1)
 	go s.drainReports()
 	go s.loop()
-	s.logger.InfoContext(ctx, "scheduler started", slog.Int("jobs", len(s.jobs)),
+	s.logger.InfoContext(ctx, "scheduler started", slog.Int("jobs", s.jobs.n),
 		slog.Int("workers", s.cfg.Workers))
 	return nil
 }
@@ -419,6 +410,14 @@ func (s *Scheduler) loop() {
 		}
 		timer.Stop()
 	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range s.delayed {
+		d.t.skipStatus, d.t.skipReason = StatusSkipped, "scheduler stopped before the run started"
+		s.dispatch(d.t)
+	}
+	s.delayed = nil
 }
 
 // idleWait bounds a sleep with nothing scheduled, so a stuck timer cannot
@@ -436,10 +435,17 @@ func (s *Scheduler) fireDue() time.Duration {
 	}
 	// Each run is queued as soon as its slot is handled, so workers start
 	// on the first runs of a large batch while the rest are still firing.
-	s.wheel.Advance(now, func(e *wheel.Entry[*jobState]) { s.fire(e.Value, now) })
+	s.wheel.Advance(now, func(r *jobRecord) { s.fire(r, now) })
+	for len(s.delayed) > 0 && !s.delayed[0].at.After(now) {
+		s.dispatch(s.popDelayed().t)
+	}
+
 	wait := idleWait
 	if t, ok := s.wheel.NextWake(); ok {
-		wait = min(max(t.Sub(now), 0), idleWait)
+		wait = min(max(t.Sub(now), 0), wait)
+	}
+	if len(s.delayed) > 0 {
+		wait = min(max(s.delayed[0].at.Sub(now), 0), wait)
 	}
 	return wait
 }
@@ -453,28 +459,38 @@ const backwardJumpTolerance = time.Second
 // and fire slots between now and that time early.
 func (s *Scheduler) rebuildWheel(now time.Time) {
 	s.logger.Warn("clock moved backward; rebuilding the timer wheel",
-		slog.Time("wheel_time", s.wheel.Now()), slog.Time("now", now), slog.Int("jobs", len(s.jobs)))
+		slog.Time("wheel_time", s.wheel.Now()), slog.Time("now", now), slog.Int("jobs", s.jobs.n))
 	old := s.wheel
-	s.wheel = wheel.New[*jobState](now, time.Millisecond)
-	for _, st := range s.jobs {
-		if old.Cancel(&st.entry) {
-			s.schedule(st, st.nextSlot())
+	s.wheel = wheel.New[jobData](now, time.Millisecond)
+	s.jobs.each(func(r *jobRecord) {
+		if slot := nextSlot(r); old.Cancel(r) {
+			s.wheel.Schedule(r, slot)
 		}
+	})
+}
+
+// schedule puts r in the wheel for slot t, or takes it out for a zero t.
+func (s *Scheduler) schedule(r *jobRecord, t time.Time) {
+	if t.IsZero() {
+		s.wheel.Cancel(r)
+		return
 	}
+	s.wheel.Schedule(r, t)
 }
 
 // fire handles a job whose entry came due, with s.mu held. It walks every
 // slot up to now, collects the runs and missed slots its policies call
 // for, and reschedules the job from the nominal time, so nothing drifts.
-func (s *Scheduler) fire(st *jobState, now time.Time) {
-	job := &st.job
-	window := job.catchUp
+func (s *Scheduler) fire(r *jobRecord, now time.Time) {
+	job := &r.Value
+	meta := job.meta
+	window := meta.catchUp
 	if window <= 0 {
 		window = s.cfg.CatchUpWindow
 	}
 
 	var onTime, late []time.Time
-	slot := st.nextSlot()
+	slot := time.Unix(0, r.LastDeadline()).UTC()
 	walked := 0
 	for ; !slot.IsZero() && !slot.After(now) && walked < maxSlotsPerFire; walked++ {
 		if now.Sub(slot.Add(jitter(job, slot))) > window {
@@ -489,33 +505,86 @@ func (s *Scheduler) fire(st *jobState, now time.Time) {
 			slog.Int("reported", walked), slog.Time("resumed_after", now))
 		slot = job.schedule.Next(now)
 	}
-	s.schedule(st, slot)
+	s.schedule(r, slot)
 
-	if len(late) > 0 && job.misfire == MisfireRunOnce {
+	if len(late) > 0 && meta.misfire == MisfireRunOnce {
 		onTime = append([]time.Time{late[len(late)-1]}, onTime...)
 		late = late[:len(late)-1]
 	}
 	// Runs of one job that must not overlap cannot all start at once:
 	// only the latest of a backlog runs.
-	if job.overlap == OverlapSkip && len(onTime) > 1 {
+	if meta.overlap == OverlapSkip && len(onTime) > 1 {
 		for _, t := range onTime[:len(onTime)-1] {
-			s.dispatch(task{state: st, run: s.newRun(job, t, slot, TriggerSchedule),
-				skipStatus: StatusSkipped, skipReason: "a later slot of the job ran instead; overlapPolicy is skip"})
+			s.dispatch(s.newTask(job, t, slot, StatusSkipped,
+				"a later slot of the job ran instead; overlapPolicy is skip"))
 		}
 		onTime = onTime[len(onTime)-1:]
 	}
 	for _, missed := range late {
-		s.dispatch(task{state: st, run: s.newRun(job, missed, slot, TriggerSchedule),
-			skipStatus: StatusMissed, skipReason: "slot passed more than the catch-up window ago"})
+		s.dispatch(s.newTask(job, missed, slot, StatusMissed, "slot passed more than the catch-up window ago"))
 	}
 	for _, t := range onTime {
-		s.dispatch(task{state: st, run: s.newRun(job, t, slot, TriggerSchedule)})
+		task := s.newTask(job, t, slot, "", "")
+		if at := t.Add(jitter(job, t)); at.After(now) {
+			s.pushDelayed(delayedTask{at: at, t: task})
+			continue
+		}
+		s.dispatch(task)
 	}
 }
 
-func (s *Scheduler) newRun(job *jobSpec, slot, next time.Time, trigger string) Run {
-	return Run{JobID: job.id, Owner: job.owner, ExecutionID: NewID("exe"),
+// newTask returns the task for one slot of job, a run unless skipStatus
+// is set. It copies what the worker needs, so replacing or removing the
+// job later does not change a run already fired.
+func (s *Scheduler) newTask(job *jobData, slot, next time.Time, skipStatus, skipReason string) task {
+	return task{
+		run:      s.newRun(job.id, job.meta.owner, slot, next, TriggerSchedule),
+		executor: job.executor, timeout: job.meta.timeout, inflight: s.inflight[job.id],
+		skipStatus: skipStatus, skipReason: skipReason,
+	}
+}
+
+func (s *Scheduler) newRun(id, owner string, slot, next time.Time, trigger string) Run {
+	return Run{JobID: id, Owner: owner, ExecutionID: NewID("exe"),
 		ScheduledAt: slot, NextAt: next, Trigger: trigger}
+}
+
+// pushDelayed adds d to the heap of runs waiting for their jitter.
+func (s *Scheduler) pushDelayed(d delayedTask) {
+	s.delayed = append(s.delayed, d)
+	for i := len(s.delayed) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !s.delayed[i].at.Before(s.delayed[parent].at) {
+			break
+		}
+		s.delayed[i], s.delayed[parent] = s.delayed[parent], s.delayed[i]
+		i = parent
+	}
+}
+
+// popDelayed removes and returns the earliest run waiting for its jitter.
+func (s *Scheduler) popDelayed() delayedTask {
+	h := s.delayed
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h[last] = delayedTask{}
+	h = h[:last]
+	for i := 0; ; {
+		least := i
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < len(h) && h[c].at.Before(h[least].at) {
+				least = c
+			}
+		}
+		if least == i {
+			break
+		}
+		h[i], h[least] = h[least], h[i]
+		i = least
+	}
+	s.delayed = h
+	return top
 }
 
 // dispatch queues a task for the workers without blocking, so slow hooks
@@ -525,19 +594,19 @@ func (s *Scheduler) dispatch(t task) {
 		if s.cfg.Hooks.OnFire != nil {
 			s.cfg.Hooks.OnFire(t.run)
 		}
-		if t.state.job.overlap == OverlapSkip && t.state.running.Load() > 0 {
-			t.skipStatus, t.skipReason = StatusSkipped, "previous run still in flight"
-		} else {
-			t.state.running.Add(1)
+		if t.inflight != nil {
+			if t.inflight.Load() > 0 {
+				t.skipStatus, t.skipReason = StatusSkipped, "previous run still in flight"
+			} else {
+				t.inflight.Add(1)
+			}
 		}
 	}
 	select {
 	case s.queue <- t:
 	default:
 		if t.skipStatus == "" {
-			t.state.running.Add(-1)
-		}
-		if t.skipStatus == "" {
+			t.done()
 			t.skipStatus, t.skipReason = StatusSkipped, "worker queue full"
 		}
 		select {
@@ -549,6 +618,13 @@ func (s *Scheduler) dispatch(t task) {
 					slog.String("job_id", t.run.JobID), slog.Int64("dropped", n))
 			}
 		}
+	}
+}
+
+// done ends the task's count in its job's runs in flight.
+func (t *task) done() {
+	if t.inflight != nil {
+		t.inflight.Add(-1)
 	}
 }
 
@@ -582,15 +658,15 @@ func (s *Scheduler) work() {
 			s.skip(t.run, t.skipStatus, t.skipReason)
 		case s.stopping.Load():
 			s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
-			t.state.running.Add(-1)
+			t.done()
 		default:
-			s.execute(s.runCtx, &t.state.job, t.run)
-			t.state.running.Add(-1)
+			s.execute(s.runCtx, t.executor, t.timeout, t.run)
+			t.done()
 		}
 	}
 }
 
-func (s *Scheduler) execute(ctx context.Context, job *jobSpec, run Run) Result {
+func (s *Scheduler) execute(ctx context.Context, ex Executor, timeout time.Duration, run Run) Result {
 	if h := s.cfg.Hooks.BeforeRun; h != nil {
 		if err := h(ctx, &run); errors.Is(err, ErrClaimed) {
 			return Result{Status: StatusSkipped, Error: err.Error()}
@@ -606,13 +682,13 @@ func (s *Scheduler) execute(ctx context.Context, job *jobSpec, run Run) Result {
 		}
 	}
 	runCtx := ctx
-	if job.timeout > 0 {
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		runCtx, cancel = context.WithTimeout(ctx, job.timeout)
+		runCtx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 
-	res := safeExecute(runCtx, job.executor, run, s.logger)
+	res := safeExecute(runCtx, ex, run, s.logger)
 	if res.Status != StatusSuccess && ctx.Err() != nil && s.stopping.Load() {
 		res.Status = StatusInterrupted
 		res.Error = "the scheduler stopped before the run finished: " + res.Error
@@ -648,12 +724,11 @@ func safeExecute(ctx context.Context, ex Executor, run Run, logger *slog.Logger)
 func (s *Scheduler) RunNow(ctx context.Context, job Job) (Run, Result) {
 	var next time.Time
 	s.mu.Lock()
-	if st, ok := s.jobs[job.ID]; ok {
-		next = st.nextSlot()
+	if r := s.jobs.get(job.ID); r != nil {
+		next = nextSlot(r)
 	}
 	s.mu.Unlock()
 
-	spec := specOf(job)
-	run := s.newRun(&spec, s.clock.Now(), next, TriggerManual)
-	return run, s.execute(ctx, &spec, run)
+	run := s.newRun(job.ID, job.Owner, s.clock.Now(), next, TriggerManual)
+	return run, s.execute(ctx, job.Executor, job.Timeout, run)
 }

@@ -440,35 +440,48 @@ func TestAfterResumesPastSlots(t *testing.T) {
 
 func TestJitterDeterministicAndCapped(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, scheduler.Config{})
-	rec := newRecorder()
-	job := scheduler.Job{ID: "jittery", Schedule: mustCompile(t, "*/10 * * * * *"), Executor: rec, Jitter: time.Hour}
-	if _, err := h.sched.Add(job); err != nil {
-		t.Fatal(err)
-	}
-	// The cap is half the 10s gap, so the slot at +10s fires by +15s.
-	h.advance(t, 15*time.Second)
-	run := rec.next(t)
-	if !run.ScheduledAt.Equal(epoch.Add(10 * time.Second)) {
-		t.Errorf("run reports %v, want the nominal slot", run.ScheduledAt)
+	// firedAt runs the job on a new scheduler, moving the fake clock in
+	// steps of 250ms, and returns the clock's time when the first run was
+	// queued and the slot it reported.
+	firedAt := func() (time.Time, time.Time) {
+		fired := make(chan time.Time, 1)
+		var h *harness
+		h = newHarness(t, scheduler.Config{Hooks: scheduler.Hooks{OnFire: func(scheduler.Run) {
+			select {
+			case fired <- h.clock.Now():
+			default:
+			}
+		}}})
+		rec := newRecorder()
+		job := scheduler.Job{ID: "jittery", Schedule: mustCompile(t, "*/10 * * * * *"), Executor: rec, Jitter: time.Hour}
+		if _, err := h.sched.Add(job); err != nil {
+			t.Fatal(err)
+		}
+		for range 80 {
+			h.advance(t, 250*time.Millisecond)
+			select {
+			case at := <-fired:
+				return at, rec.next(t).ScheduledAt
+			default:
+			}
+		}
+		t.Fatal("no run within 20s")
+		return time.Time{}, time.Time{}
 	}
 
-	// The same job id and slot give the same delay on a second scheduler.
-	h2 := newHarness(t, scheduler.Config{})
-	rec2 := newRecorder()
-	job.Executor = rec2
-	if _, err := h2.sched.Add(job); err != nil {
-		t.Fatal(err)
+	at, slot := firedAt()
+	t.Logf("slot %v queued at %v", slot, at)
+	if want := epoch.Add(10 * time.Second); !slot.Equal(want) {
+		t.Errorf("run reports %v, want the nominal slot %v", slot, want)
 	}
-	h2.advance(t, 10*time.Second)
-	select {
-	case r := <-rec2.runs:
-		t.Logf("slot fired without delay: %v (a delay of 0 is possible but unlikely)", r.ScheduledAt)
-	case <-time.After(50 * time.Millisecond):
+	// The cap is half the 10s gap. This job id and slot hash to a nonzero
+	// delay, so the run comes after the slot.
+	if !at.After(slot) || !at.Before(slot.Add(5*time.Second)) {
+		t.Errorf("run queued at %v, want after the slot %v and before the cap %v", at, slot, slot.Add(5*time.Second))
 	}
-	h2.advance(t, 5*time.Second)
-	if r := rec2.next(t); !r.ScheduledAt.Equal(run.ScheduledAt) {
-		t.Errorf("second scheduler ran %v, want %v", r.ScheduledAt, run.ScheduledAt)
+	// The same job id and slot give the same delay on another scheduler.
+	if at2, _ := firedAt(); !at2.Equal(at) {
+		t.Errorf("second scheduler queued the run at %v, first at %v", at2, at)
 	}
 }
 
@@ -543,4 +556,49 @@ func TestFullQueueReportsSkippedSlots(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0], "worker queue full") {
 		t.Errorf("skips = %q, want one slot reported for a full queue", got)
 	}
+}
+
+// TestReplaceKeepsQueuedRun checks that a run already fired uses the job
+// as it was at its slot, even when the job is replaced or removed before
+// a worker takes the run.
+func TestReplaceKeepsQueuedRun(t *testing.T) {
+	t.Parallel()
+	fired := make(chan scheduler.Run, 10)
+	h := newHarness(t, scheduler.Config{Workers: 1, Hooks: scheduler.Hooks{OnFire: func(run scheduler.Run) {
+		fired <- run
+	}}})
+	blocker := newRecorder()
+	blocker.block = make(chan struct{})
+	old, replacement := newRecorder(), newRecorder()
+	every := mustCompile(t, "* * * * * *")
+	if _, err := h.sched.Add(scheduler.Job{ID: "blocker", Schedule: mustCompile(t, "1 * * * * *"), Executor: blocker}); err != nil {
+		t.Fatal(err)
+	}
+	// The one worker is busy with the blocker when the job's slot at +2s
+	// is queued behind it.
+	h.advance(t, time.Second)
+	blocker.next(t)
+	if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: every, Executor: old, Timeout: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, time.Second)
+	for waiting := true; waiting; {
+		select {
+		case run := <-fired:
+			waiting = run.JobID != "j"
+		case <-time.After(5 * time.Second):
+			t.Fatal("the slot at +2s did not fire within 5s")
+		}
+	}
+	if _, err := h.sched.Add(scheduler.Job{ID: "j", Schedule: every, Executor: replacement}); err != nil {
+		t.Fatal(err)
+	}
+	h.sched.Remove("j")
+	close(blocker.block)
+
+	run := old.next(t)
+	if !run.ScheduledAt.Equal(epoch.Add(2 * time.Second)) {
+		t.Errorf("queued run reports slot %v, want %v", run.ScheduledAt, epoch.Add(2*time.Second))
+	}
+	replacement.none(t)
 }

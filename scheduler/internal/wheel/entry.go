@@ -32,6 +32,14 @@ func (e *Entry[T]) Scheduled() bool {
 	return e.bucket != 0
 }
 
+// LastDeadline returns the time that e was last scheduled for, whether or
+// not it is still scheduled, as Unix nanoseconds clamped to the int64
+// range. It is 0 for an entry that was never scheduled. Inside its fire
+// callback it is the deadline that came due.
+func (e *Entry[T]) LastDeadline() int64 {
+	return e.deadline
+}
+
 // Deadline returns the time that e was last scheduled for, or the zero Time
 // if e is not scheduled. The result is the requested time clamped to the
 // range of Unix nanoseconds, in the local time zone and without a monotonic
