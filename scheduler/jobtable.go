@@ -13,7 +13,7 @@ import (
 // jobRecord is everything the scheduler keeps for one job: the wheel entry
 // itself carries the job's data, so a job costs one allocation of 80 bytes
 // plus its slot in the job table. The entry's deadline is the job's next
-// nominal slot; jitter delays the run, not the entry.
+// nominal slot, because jitter delays the run, not the entry.
 type jobRecord = wheel.Entry[jobData]
 
 // jobData is the per-job part of a record. Fields that many jobs share
@@ -76,8 +76,8 @@ type inflightCounter = atomic.Int32
 
 // jobTable maps job ids to records with open addressing and linear
 // probing. It stores one pointer per slot and keeps at most four fifths of
-// the slots full, so it costs 10 to 15 bytes per job, where a Go map of
-// string keys costs 30 to 60. It is guarded by the scheduler's mutex.
+// the slots full, so it costs about 10 to 15 bytes per job, an estimate
+// from its slot size. It is guarded by the scheduler's mutex.
 type jobTable struct {
 	seed  maphash.Seed
 	slots []*jobRecord

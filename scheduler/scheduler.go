@@ -131,11 +131,10 @@ const maxSlotsPerFire = 10000
 // the slot, reduced modulo the jitter and capped below half the gap to the
 // following slot.
 func jitter(job *jobData, slot time.Time) time.Duration {
-	max := job.meta.jitter
-	if max <= 0 {
+	limit := job.meta.jitter
+	if limit <= 0 {
 		return 0
 	}
-	limit := max
 	if next := job.schedule.Next(slot); !next.IsZero() {
 		limit = min(limit, next.Sub(slot)/2)
 	}
@@ -170,7 +169,7 @@ type task struct {
 	run      Run
 	executor Executor
 	timeout  time.Duration
-	// inflight counts the runs of an OverlapSkip job; nil for others.
+	// inflight counts the runs of an OverlapSkip job. It is nil for other jobs.
 	inflight   *inflightCounter
 	skipStatus string
 	skipReason string
