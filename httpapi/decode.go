@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/recoron/recoron/service"
 )
@@ -26,7 +27,8 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 		return nil, fmt.Errorf("reading request body: %w", err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, invalid("body", "request body is empty; send a JSON value")
+		return nil, invalidJA("body", "request body is empty; send a JSON value",
+			"リクエスト本文が空です。JSON の値を送ってください")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -34,13 +36,25 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 		return nil, jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalid("body", "unexpected data after the JSON value")
+		return nil, invalidJA("body", "unexpected data after the JSON value",
+			"JSON の値の後に余分なデータがあります。JSON の値を 1 つだけ送ってください")
 	}
 	return body, nil
 }
 
+// invalid returns a validation error for one field with only an English
+// message.
+//
+// NOTE: Japanese responses show this English message, so callers should
+// move to invalidJA.
 func invalid(field, msg string) error {
 	return &service.ValidationError{Fields: []service.FieldError{{Field: field, Message: msg}}}
+}
+
+// invalidJA returns a validation error for one field with its English and
+// Japanese messages.
+func invalidJA(field, en, ja string) error {
+	return &service.ValidationError{Fields: []service.FieldError{{Field: field, Message: en, MessageJA: ja}}}
 }
 
 func jsonError(err error) error {
@@ -50,40 +64,84 @@ func jsonError(err error) error {
 	)
 	switch {
 	case errors.As(err, &syn):
-		return invalid("body", fmt.Sprintf("malformed JSON at byte %d: %s; send a JSON body with Content-Type: application/json",
-			syn.Offset, syn.Error()))
+		return invalidJA("body",
+			fmt.Sprintf("malformed JSON at byte %d: %s; send a JSON body with Content-Type: application/json",
+				syn.Offset, syn.Error()),
+			fmt.Sprintf("JSON の %d バイト目に構文の誤りがあります。Content-Type: application/json で正しい JSON を送ってください",
+				syn.Offset))
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			field = "body"
 		}
-		return invalid(field, fmt.Sprintf("expected %s, got JSON %s", typeName(typ.Type.String()), typ.Value))
+		en, ja := typeName(typ.Type.String())
+		return invalidJA(field, fmt.Sprintf("expected %s, got JSON %s", en, typ.Value),
+			fmt.Sprintf("%s には%sを指定してください。JSON の%sが送られています",
+				field, spaceASCII(ja), spaceASCII(jsonValueJA(typ.Value))))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalid("body", "malformed JSON: unexpected end of input")
+		return invalidJA("body", "malformed JSON: unexpected end of input",
+			"JSON が途中で終わっています。括弧や引用符が閉じているか確認してください")
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		name = strings.Trim(name, `"`)
-		return invalid(name, fmt.Sprintf("unknown field %q; remove it", name))
+		return invalidJA(name, fmt.Sprintf("unknown field %q; remove it", name),
+			fmt.Sprintf("フィールド %q は存在しません。削除してください", name))
 	}
-	return invalid("body", "malformed JSON: "+err.Error())
+	return invalidJA("body", "malformed JSON: "+err.Error(),
+		"JSON を解析できません。Content-Type: application/json で正しい JSON を送ってください")
 }
 
-func typeName(goType string) string {
+// typeName returns the English and Japanese names of the JSON value that
+// a Go type decodes.
+func typeName(goType string) (en, ja string) {
 	switch strings.TrimPrefix(goType, "*") {
 	case "string":
-		return "a string"
+		return "a string", "文字列"
 	case "bool":
-		return "true or false"
+		return "true or false", "true か false"
 	case "int", "int64":
-		return "an integer"
+		return "an integer", "整数"
 	case "map[string]string":
-		return "an object of string values"
+		return "an object of string values", "値がすべて文字列のオブジェクト"
 	case "[]string":
-		return "an array of strings"
+		return "an array of strings", "文字列の配列"
 	case "[]httpapi.jobRequest", "[]json.RawMessage":
-		return "an array of jobs"
+		return "an array of jobs", "ジョブの配列"
 	case "httpapi.jobRequest", "httpapi.keyRequest":
-		return "an object"
+		return "an object", "オブジェクト"
 	}
-	return goType
+	return goType, goType + " 型の値"
+}
+
+// jsonValueJA returns the Japanese name of the JSON value that
+// encoding/json describes in UnmarshalTypeError.Value, such as "number"
+// or "number 1.5".
+func jsonValueJA(value string) string {
+	kind, literal, _ := strings.Cut(value, " ")
+	names := map[string]string{"string": "文字列", "number": "数値", "bool": "真偽値",
+		"array": "配列", "object": "オブジェクト"}
+	name, ok := names[kind]
+	if !ok {
+		return value
+	}
+	if literal != "" {
+		return name + " " + literal
+	}
+	return name
+}
+
+// spaceASCII puts a space next to each end of s that is an ASCII
+// character, which sets words such as true or 1.5 apart from the
+// Japanese text around them.
+func spaceASCII(s string) string {
+	if s == "" {
+		return s
+	}
+	if s[0] < utf8.RuneSelf {
+		s = " " + s
+	}
+	if s[len(s)-1] < utf8.RuneSelf {
+		s += " "
+	}
+	return s
 }

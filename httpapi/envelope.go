@@ -113,13 +113,22 @@ func errNoRoute(r *http.Request) *apiError {
 		en: fmt.Sprintf("no route for %s %s; see the API reference for the routes", r.Method, r.URL.Path)}
 }
 
+// errValidation reports invalid fields. The message quotes the first
+// field's error, and error.details lists every field with its English
+// message.
 func errValidation(fields []service.FieldError) *apiError {
-	first := ""
+	firstJA, firstEN := "", ""
 	if len(fields) > 0 {
-		first = fields[0].Field + ": " + fields[0].Message
+		f := fields[0]
+		// A field error without MessageJA shows its English message.
+		ja := f.MessageJA
+		if ja == "" {
+			ja = f.Message
+		}
+		firstJA, firstEN = f.Field+": "+ja, f.Field+": "+f.Message
 	}
 	return &apiError{status: http.StatusBadRequest, code: CodeValidationFailed,
-		ja: "入力内容に誤りがあります (" + first + ")", en: "invalid request (" + first + ")",
+		ja: "入力内容に誤りがあります (" + firstJA + ")", en: "invalid request (" + firstEN + ")",
 		details: fields}
 }
 
@@ -156,20 +165,24 @@ var limitTexts = map[string][2]string{
 		"plan %[1]s allows %[2]d executions a month (UTC) and they are used; wait for next month or change the plan"},
 	service.LimitMinInterval: {"プラン %[1]s では実行間隔を %[2]d 秒以上にする必要があります。スケジュールの間隔を広げるか、プランを変更してください",
 		"plan %[1]s needs at least %[2]d seconds between runs; space the schedule out or change the plan"},
-	service.LimitTimeout: {"プラン %[1]s のタイムアウトの上限は %[2]d 秒です",
+	service.LimitTimeout: {"プラン %[1]s のタイムアウトの上限は %[2]d 秒です。timeoutSeconds を小さくするか、プランを変更してください",
 		"plan %[1]s allows a timeout of at most %[2]d seconds; lower timeoutSeconds or change the plan"},
 }
 
 func errLimit(le *service.LimitError) *apiError {
 	texts, ok := limitTexts[le.Limit]
 	if !ok {
-		texts = [2]string{"プラン %[1]s の上限 %[2]d に達しました", "plan %[1]s limit of %[2]d reached"}
+		texts = [2]string{"プラン %[1]s の上限 %[2]d に達しました。プランを変更してください", "plan %[1]s limit of %[2]d reached"}
 	}
 	ja := "プランの上限に達しました: " + fmt.Sprintf(texts[0], le.Plan, le.Value)
 	en := "plan limit reached: " + fmt.Sprintf(texts[1], le.Plan, le.Value)
 	if le.Detail != "" {
-		ja += " (" + le.Detail + ")"
 		en += " (" + le.Detail + ")"
+		detailJA := le.DetailJA
+		if detailJA == "" {
+			detailJA = le.Detail
+		}
+		ja += " (" + detailJA + ")"
 	}
 	return &apiError{status: http.StatusForbidden, code: CodePlanLimitExceeded, ja: ja, en: en,
 		details: map[string]any{"limit": le.Limit, "value": le.Value, "plan": le.Plan}}

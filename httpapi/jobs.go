@@ -65,7 +65,9 @@ func nullFields(raw map[string]json.RawMessage, prefix string) []service.FieldEr
 		"overlapPolicy", "misfirePolicy", "catchUpSeconds", "jitterSeconds", "retry"}
 	for _, f := range nonNull {
 		if v, ok := raw[f]; ok && string(v) == "null" {
-			out = append(out, service.FieldError{Field: prefix + f, Message: f + " cannot be null; give a value or leave the field out"})
+			out = append(out, service.FieldError{Field: prefix + f,
+				Message:   f + " cannot be null; give a value or leave the field out",
+				MessageJA: f + " に null は指定できません。値を指定するか、フィールドを省略してください"})
 		}
 	}
 	return out
@@ -130,7 +132,8 @@ func decodeJobItem(item json.RawMessage) (service.JobInput, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(item, &raw); err != nil {
-		return service.JobInput{}, invalid("body", "expected a JSON object")
+		return service.JobInput{}, invalidJA("body", "expected a JSON object",
+			"ジョブは JSON のオブジェクトで指定してください")
 	}
 	if nulls := nullFields(raw, ""); len(nulls) > 0 {
 		return service.JobInput{}, &service.ValidationError{Fields: nulls}
@@ -144,14 +147,16 @@ func pageFrom(r *http.Request) (store.Page, error) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return page, invalid("limit", "limit "+strconv.Quote(v)+" is invalid; use an integer from 1 to 1000")
+			return page, invalidJA("limit", "limit "+strconv.Quote(v)+" is invalid; use an integer from 1 to 1000",
+				"limit "+strconv.Quote(v)+" は正しくありません。1〜1000 の整数を指定してください")
 		}
 		page.Limit = n
 	}
 	page.After = q.Get("after")
 	if !validCursor(page.After) {
-		return page, invalid("after", "after "+strconv.Quote(page.After)+
-			" is not an id; pass the id of the last item of the previous page")
+		return page, invalidJA("after",
+			"after "+strconv.Quote(page.After)+" is not an id; pass the id of the last item of the previous page",
+			"after "+strconv.Quote(page.After)+" は ID ではありません。前のページの最後の項目の ID を指定してください")
 	}
 	return page, nil
 }

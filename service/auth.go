@@ -162,22 +162,28 @@ func (s *Service) CreateKey(ctx context.Context, p *Principal, in KeyInput) (*st
 	verr := &ValidationError{}
 	rejectControl(verr, map[string]string{"name": in.Name})
 	name := strings.TrimSpace(in.Name)
+	scopes := strings.Join(AllScopes, ", ")
 	switch {
 	case name == "":
-		verr.add("name", "name is required")
+		verr.add("name", "name is required", "name が指定されていません。キーの名前を指定してください")
 	case len(name) > maxNameLen:
-		verr.add("name", "name is %d bytes long; the maximum is %d", len(name), maxNameLen)
+		verr.add("name", fmt.Sprintf("name is %d bytes long; the maximum is %d", len(name), maxNameLen),
+			fmt.Sprintf("name が %d バイトあります。%d バイト以内にしてください", len(name), maxNameLen))
 	}
 	if len(in.Scopes) == 0 {
-		verr.add("scopes", "scopes must list at least one of %s", strings.Join(AllScopes, ", "))
+		verr.add("scopes", "scopes must list at least one of "+scopes,
+			"scopes が空です。"+scopes+" のうち 1 つ以上を指定してください")
 	}
 	for i, sc := range in.Scopes {
 		if !slices.Contains(AllScopes, sc) {
-			verr.add(fmt.Sprintf("scopes[%d]", i), "unknown scope %q; use one of %s", sc, strings.Join(AllScopes, ", "))
+			verr.add(fmt.Sprintf("scopes[%d]", i), fmt.Sprintf("unknown scope %q; use one of %s", sc, scopes),
+				fmt.Sprintf("スコープ %q は存在しません。%s のいずれかを指定してください", sc, scopes))
 		}
 	}
 	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(s.Now()) {
-		verr.add("expiresAt", "expiresAt %s is not in the future", in.ExpiresAt.UTC().Format(scheduler.TimeFormat))
+		expires := in.ExpiresAt.UTC().Format(scheduler.TimeFormat)
+		verr.add("expiresAt", fmt.Sprintf("expiresAt %s is not in the future", expires),
+			fmt.Sprintf("expiresAt %s は未来の時刻ではありません。現在より後の時刻を指定するか、期限を設けない場合は省略してください", expires))
 	}
 	if err := verr.orNil(); err != nil {
 		return nil, "", err
@@ -246,8 +252,9 @@ func (s *Service) DeleteKey(ctx context.Context, p *Principal, id string) error 
 		return err
 	}
 	if len(keys) == 1 && keys[0].ID == id {
-		return &ValidationError{Fields: []FieldError{{Field: "id", Message: ErrLastKey.Error() +
-			"; create another key with write:keys first, then delete this one"}}}
+		return &ValidationError{Fields: []FieldError{{Field: "id",
+			Message:   ErrLastKey.Error() + "; create another key with write:keys first, then delete this one",
+			MessageJA: "ユーザーの最後の API キーは削除できません。先に write:keys を持つ別のキーを作成してから、このキーを削除してください"}}}
 	}
 	err = s.store.DeleteAPIKey(ctx, p.User.ID, id, s.Now())
 	if errors.Is(err, store.ErrNotFound) {

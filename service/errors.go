@@ -22,6 +22,10 @@ type FieldError struct {
 	Field string `json:"field"`
 	// Message is what is wrong and how to fix it, in English.
 	Message string `json:"message"`
+	// MessageJA is Message in Japanese, for the top-level message of
+	// Japanese responses, which show Message when it is empty. It is left
+	// out of the JSON, so error.details lists only field and message.
+	MessageJA string `json:"-"`
 }
 
 // ValidationError lists every invalid field of a request.
@@ -37,8 +41,10 @@ func (e *ValidationError) Error() string {
 	return "invalid request: " + strings.Join(parts, "; ")
 }
 
-func (e *ValidationError) add(field, format string, args ...any) {
-	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+// add appends the error of one field with its English and Japanese
+// messages.
+func (e *ValidationError) add(field, en, ja string) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Message: en, MessageJA: ja})
 }
 
 // Prefixed returns the field errors with prefix and a dot prepended to
@@ -46,7 +52,7 @@ func (e *ValidationError) add(field, format string, args ...any) {
 func (e *ValidationError) Prefixed(prefix string) []FieldError {
 	out := make([]FieldError, len(e.Fields))
 	for i, f := range e.Fields {
-		out[i] = FieldError{Field: prefix + "." + f.Field, Message: f.Message}
+		out[i] = FieldError{Field: prefix + "." + f.Field, Message: f.Message, MessageJA: f.MessageJA}
 	}
 	return out
 }
@@ -74,8 +80,12 @@ type LimitError struct {
 	Plan  string
 	Limit string
 	Value int64
-	// Detail adds context, such as the schedule's actual interval.
+	// Detail adds context, such as the schedule's actual interval, in
+	// English.
 	Detail string
+	// DetailJA is Detail in Japanese. Japanese responses fall back to
+	// Detail when it is empty.
+	DetailJA string
 }
 
 func (e *LimitError) Error() string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,22 +141,27 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 	validMethod(v, j.Method)
 	validHeaders(v, j.Headers)
 	if len(j.Body) > maxBodyLen {
-		v.add("body", "body is %d bytes long; the maximum is %d", len(j.Body), maxBodyLen)
+		v.add("body", fmt.Sprintf("body is %d bytes long; the maximum is %d", len(j.Body), maxBodyLen),
+			fmt.Sprintf("body が %d バイトあります。%d バイト以内にしてください", len(j.Body), maxBodyLen))
 	}
 	if j.TimeoutSeconds < 1 || j.TimeoutSeconds > maxTimeoutSeconds {
-		v.add("timeoutSeconds", "timeoutSeconds %d is out of range; use 1 to %d", j.TimeoutSeconds, maxTimeoutSeconds)
+		v.add("timeoutSeconds",
+			fmt.Sprintf("timeoutSeconds %d is out of range; use 1 to %d", j.TimeoutSeconds, maxTimeoutSeconds),
+			fmt.Sprintf("timeoutSeconds %d は範囲外です。1〜%d を指定してください", j.TimeoutSeconds, maxTimeoutSeconds))
 	}
 	validPolicies(v, j)
 
 	var sched *cron.Schedule
 	if _, err := LoadLocation(j.Timezone); err != nil {
-		v.add("timezone", "%s", err)
+		v.add("timezone", err.Error(), zoneMessageJA(j.Timezone))
 	} else if j.Schedule == "" {
-		v.add("schedule", "schedule is required, such as \"0 9 * * *\" or \"@hourly\"")
+		v.add("schedule", "schedule is required, such as \"0 9 * * *\" or \"@hourly\"",
+			"schedule が指定されていません。\"0 9 * * *\" や \"@hourly\" のように指定してください")
 	} else if len(j.Schedule) > maxScheduleLen {
-		v.add("schedule", "schedule is %d bytes long; the maximum is %d", len(j.Schedule), maxScheduleLen)
+		v.add("schedule", fmt.Sprintf("schedule is %d bytes long; the maximum is %d", len(j.Schedule), maxScheduleLen),
+			fmt.Sprintf("schedule が %d バイトあります。%d バイト以内にしてください", len(j.Schedule), maxScheduleLen))
 	} else if sched, err = compileSchedule(j.Schedule, j.Timezone, j.CreatedAt); err != nil {
-		v.add("schedule", "%s", err)
+		v.add("schedule", err.Error(), scheduleMessageJA(j.Schedule, err))
 	}
 	if err := v.orNil(); err != nil {
 		return nil, err
@@ -170,7 +176,9 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 	if minGap := plan.MinInterval(); minGap > 0 {
 		if gap := shortestGap(sched, s.Now()); gap < minGap {
 			return nil, &LimitError{Plan: plan.Name, Limit: LimitMinInterval, Value: int64(plan.MinIntervalSeconds),
-				Detail: fmt.Sprintf("schedule %q runs as often as every %s", j.Schedule, gap)}
+				Detail: fmt.Sprintf("schedule %q runs as often as every %s", j.Schedule, gap),
+				DetailJA: fmt.Sprintf("スケジュール %q は最短 %s 秒の間隔で実行されます",
+					j.Schedule, strconv.FormatFloat(gap.Seconds(), 'f', -1, 64))}
 		}
 	}
 	return sched, nil
@@ -190,9 +198,11 @@ func zoneFromSchedule(j *store.Job, sched *cron.Schedule) error {
 		j.Timezone = zone
 		return nil
 	}
-	return &ValidationError{Fields: []FieldError{{Field: "timezone", Message: fmt.Sprintf(
-		"timezone %s conflicts with the schedule's prefix for %s; drop the prefix or set timezone to %s",
-		j.Timezone, zone, zone)}}}
+	return &ValidationError{Fields: []FieldError{{Field: "timezone",
+		Message: fmt.Sprintf("timezone %s conflicts with the schedule's prefix for %s; drop the prefix or set timezone to %s",
+			j.Timezone, zone, zone),
+		MessageJA: fmt.Sprintf("timezone %s はスケジュールの接頭辞が示すタイムゾーン %s と一致しません。接頭辞を削除するか、timezone を %s にしてください",
+			j.Timezone, zone, zone)}}}
 }
 
 // gapSample is how many upcoming fire times shortestGap inspects: enough
@@ -238,11 +248,14 @@ func (s *Service) CreateJobs(ctx context.Context, p *Principal, inputs []JobInpu
 	plan := s.Plan(p.User)
 	now := s.Now()
 	if batch && len(inputs) == 0 {
-		return nil, &ValidationError{Fields: []FieldError{{Field: "jobs", Message: "batch is empty; send an array of 1 or more jobs"}}}
+		return nil, &ValidationError{Fields: []FieldError{{Field: "jobs",
+			Message:   "batch is empty; send an array of 1 or more jobs",
+			MessageJA: "ジョブの配列が空です。1 件以上のジョブを配列で送ってください"}}}
 	}
 	if len(inputs) > MaxBatch {
 		return nil, &ValidationError{Fields: []FieldError{{Field: "jobs",
-			Message: fmt.Sprintf("batch has %d jobs; the maximum is %d", len(inputs), MaxBatch)}}}
+			Message:   fmt.Sprintf("batch has %d jobs; the maximum is %d", len(inputs), MaxBatch),
+			MessageJA: fmt.Sprintf("ジョブが %d 件あります。一度に作成できるのは %d 件までなので、配列を分けて送ってください", len(inputs), MaxBatch)}}}
 	}
 
 	jobs := make([]*store.Job, len(inputs))
