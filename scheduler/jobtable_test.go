@@ -28,10 +28,11 @@ func TestJobTableMatchesMap(t *testing.T) {
 				t.Fatalf("step %d: remove(%s) = %p, want %p", step, id, got, want[id])
 			}
 			delete(want, id)
-		} else if want[id] == nil {
-			r := &jobRecord{}
-			r.Value.id = id
-			table.put(r)
+		} else {
+			r, found := table.getOrAdd(id)
+			if found != (want[id] != nil) || (found && r != want[id]) || r.Value.id != id {
+				t.Fatalf("step %d: getOrAdd(%s) = %p (%s), %v; want %p", step, id, r, r.Value.id, found, want[id])
+			}
 			want[id] = r
 		}
 		if table.n != len(want) {

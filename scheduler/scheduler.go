@@ -256,12 +256,7 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	r := s.jobs.get(job.ID)
-	if r == nil {
-		r = &jobRecord{}
-		r.Value.id = job.ID
-		s.jobs.put(r)
-	}
+	r, _ := s.jobs.getOrAdd(job.ID)
 	old := r.Value.meta
 	r.Value.schedule, r.Value.executor = job.Schedule, job.Executor
 	r.Value.meta = s.metas.acquire(metaOf(job))
@@ -270,7 +265,7 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 		if s.inflight[job.ID] == nil {
 			s.inflight[job.ID] = new(inflightCounter)
 		}
-	} else {
+	} else if len(s.inflight) > 0 {
 		delete(s.inflight, job.ID)
 	}
 
