@@ -114,3 +114,35 @@ func (s *Service) sweepStaleRuns(ctx context.Context) {
 		}
 	}
 }
+
+// keepLease renews this process's lease every third of InstanceLease and
+// marks the runs of processes whose lease lapsed as interrupted, until ctx
+// is done.
+func (s *Service) keepLease(ctx context.Context, tracker store.InstanceTracker) {
+	lease := s.cfg.InstanceLease
+	ticker := time.NewTicker(lease / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		now := s.Now()
+		if err := tracker.RenewInstance(ctx, s.instance, now); err != nil {
+			if ctx.Err() == nil {
+				s.logger.ErrorContext(ctx, "instance lease not renewed; retrying", slog.String("instance_id", s.instance),
+					slog.Any("err", err))
+			}
+			continue
+		}
+		n, err := tracker.InterruptOrphans(ctx, now.Add(-lease), now)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.logger.ErrorContext(ctx, "marking runs of stopped instances failed", slog.String("instance_id", s.instance),
+				slog.Any("err", err))
+		case n > 0:
+			s.logger.WarnContext(ctx, "runs of a stopped instance marked interrupted", slog.Int("count", n))
+		}
+	}
+}

@@ -51,6 +51,7 @@ func (s *Service) beforeRun(ctx context.Context, run *scheduler.Run) error {
 	e := &store.Execution{
 		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
 		ScheduledAt: run.ScheduledAt, StartedAt: s.Now(), Status: store.StatusRunning,
+		Instance: s.instance,
 	}
 	err = s.store.BeginExecution(ctx, e, plan.MonthlyExecutions)
 	if err != nil {
@@ -77,8 +78,9 @@ func cleanText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
-func executionFrom(run scheduler.Run, res scheduler.Result) *store.Execution {
+func (s *Service) executionFrom(run scheduler.Run, res scheduler.Result) *store.Execution {
 	e := &store.Execution{
+		Instance: s.instance,
 		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
 		ScheduledAt: run.ScheduledAt, StartedAt: res.StartedAt,
 		FinishedAt: res.StartedAt.Add(res.Duration), Status: res.Status,
@@ -101,7 +103,7 @@ func (s *Service) afterRun(ctx context.Context, run scheduler.Run, res scheduler
 		s.logger.ErrorContext(ctx, "execution not recorded", append(logAttrs, slog.Any("err", err))...)
 		return
 	}
-	if err := s.store.FinishExecution(ctx, executionFrom(run, res), retention(plan)); err != nil {
+	if err := s.store.FinishExecution(ctx, s.executionFrom(run, res), retention(plan)); err != nil {
 		s.logger.ErrorContext(ctx, "execution not recorded", append(logAttrs, slog.Any("err", err))...)
 	}
 	if run.Trigger == scheduler.TriggerSchedule {
@@ -121,6 +123,7 @@ func (s *Service) onSkip(ctx context.Context, run scheduler.Run, status, reason 
 	e := &store.Execution{
 		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
 		ScheduledAt: run.ScheduledAt, StartedAt: now, FinishedAt: now, Status: status, Error: reason,
+		Instance: s.instance,
 	}
 	plan, err := s.userPlan(ctx, run.Owner)
 	if err == nil {
@@ -150,7 +153,8 @@ func (s *Service) ExecuteJob(ctx context.Context, p *Principal, id string) (*sto
 	run := scheduler.Run{JobID: j.ID, Owner: j.UserID, ExecutionID: scheduler.NewID("exe"),
 		ScheduledAt: now, NextAt: j.NextRunAt, Trigger: scheduler.TriggerManual}
 	start := &store.Execution{ID: run.ExecutionID, JobID: j.ID, UserID: j.UserID,
-		Trigger: run.Trigger, ScheduledAt: now, StartedAt: now, Status: store.StatusRunning}
+		Trigger: run.Trigger, ScheduledAt: now, StartedAt: now, Status: store.StatusRunning,
+		Instance: s.instance}
 	err = s.store.BeginExecution(ctx, start, plan.MonthlyExecutions)
 	if errors.Is(err, store.ErrLimitExceeded) {
 		return nil, &LimitError{Plan: plan.Name, Limit: LimitMonthlyExecutions, Value: plan.MonthlyExecutions}
@@ -160,7 +164,7 @@ func (s *Service) ExecuteJob(ctx context.Context, p *Principal, id string) (*sto
 	}
 
 	res := s.executor(j).Execute(ctx, run)
-	e := executionFrom(run, res)
+	e := s.executionFrom(run, res)
 	// The caller may have gone away; the record must still be written.
 	if err := s.store.FinishExecution(context.WithoutCancel(ctx), e, retention(plan)); err != nil {
 		return nil, fmt.Errorf("recording execution of job %s: %w", id, err)

@@ -40,13 +40,22 @@ type Config struct {
 	MeterFlushInterval time.Duration
 	// SharedStore reports that other processes use the same store. A
 	// service alone marks every execution left running as interrupted when
-	// it starts. A shared one marks only executions running for longer
-	// than StaleRunAfter, every minute, because younger ones may belong to
-	// a live process. Only a shared service watches for job changes.
+	// it starts. A shared one cannot, because those runs may belong to a
+	// live process: when the store is a [store.InstanceTracker], each
+	// process holds a lease, and the runs of a process whose lease lapsed
+	// are marked interrupted by the others, within InstanceLease plus a
+	// third of it. Runs recorded without a process id are marked once
+	// they are older than StaleRunAfter. Only a shared service watches for
+	// job changes.
 	SharedStore bool
-	// StaleRunAfter is the age after which a running execution in a
-	// shared store counts as interrupted. The default is two hours, above
-	// the longest run that the timeout and retry limits allow.
+	// InstanceLease is how long a process sharing the store may go
+	// without renewing its lease before its runs in flight count as
+	// interrupted. It is renewed every third of this. The default is 15s.
+	InstanceLease time.Duration
+	// StaleRunAfter is the age after which a running execution recorded
+	// without a process id counts as interrupted in a shared store. The
+	// default is two hours, above the longest run that the timeout and
+	// retry limits allow.
 	StaleRunAfter time.Duration
 	// MaxCallsPerHost bounds job calls in flight to one host; the default
 	// is 64. As many more calls may wait for a slot; calls beyond that
@@ -68,6 +77,10 @@ type Service struct {
 	hosts  *scheduler.HostLimits
 	sched  *scheduler.Scheduler
 	meter  *metering.Meter
+
+	// instance identifies this process in the executions it records and
+	// in its lease on a shared store.
+	instance string
 
 	// runUsers maps the execution id of each scheduled run in flight to
 	// its owner, read once before the run.
@@ -97,6 +110,9 @@ func New(cfg Config) (*Service, error) {
 		logger: cfg.Logger,
 		client: cfg.HTTPClient,
 		hosts:  scheduler.NewHostLimits(cfg.MaxCallsPerHost, cfg.MaxCallRatePerHost),
+		// The id changes at every start of the process, so a restarted
+		// process never adopts the runs of its previous life.
+		instance: scheduler.NewID("ins"),
 	}
 	s.sched = scheduler.New(scheduler.Config{
 		Clock:   cfg.Clock,
@@ -142,6 +158,9 @@ func (cfg *Config) setDefaults() {
 	if cfg.StaleRunAfter <= 0 {
 		cfg.StaleRunAfter = 2 * time.Hour
 	}
+	if cfg.InstanceLease <= 0 {
+		cfg.InstanceLease = 15 * time.Second
+	}
 }
 
 // Store returns the service's store.
@@ -181,6 +200,14 @@ func (s *Service) Start(ctx context.Context) error {
 		}
 	}
 
+	tracker, leased := s.store.(store.InstanceTracker)
+	leased = leased && s.cfg.SharedStore
+	if leased {
+		if err := tracker.RenewInstance(ctx, s.instance, s.Now()); err != nil {
+			return fmt.Errorf("taking the instance lease: %w", err)
+		}
+	}
+
 	jobs, err := s.store.ListEnabledJobs(ctx)
 	if err != nil {
 		return fmt.Errorf("loading jobs: %w", err)
@@ -205,6 +232,13 @@ func (s *Service) Start(ctx context.Context) error {
 			s.sweepStaleRuns(bg)
 		}()
 	}
+	if leased {
+		s.background.Add(1)
+		go func() {
+			defer s.background.Done()
+			s.keepLease(bg, tracker)
+		}()
+	}
 	// Only a shared store has changes that did not come through this
 	// service; alone, the watch and the periodic reload would be wasted work.
 	if w, ok := s.store.(store.JobWatcher); ok && s.cfg.SharedStore {
@@ -214,7 +248,8 @@ func (s *Service) Start(ctx context.Context) error {
 			s.watchJobs(bg, w)
 		}()
 	}
-	s.logger.InfoContext(ctx, "service started", slog.Int("jobs", len(jobs)))
+	s.logger.InfoContext(ctx, "service started", slog.Int("jobs", len(jobs)),
+		slog.String("instance_id", s.instance))
 	return nil
 }
 
@@ -230,7 +265,15 @@ func (s *Service) Stop(ctx context.Context) error {
 	if meterErr != nil {
 		s.logger.ErrorContext(ctx, "final metering flush failed", slog.Any("err", meterErr))
 	}
-	s.logger.InfoContext(ctx, "service stopped")
+	if tracker, ok := s.store.(store.InstanceTracker); ok && s.cfg.SharedStore {
+		// A run whose outcome could not be stored loses its lease here, so
+		// the other processes mark it interrupted at their next renewal.
+		if err := tracker.RemoveInstance(context.WithoutCancel(ctx), s.instance); err != nil {
+			s.logger.ErrorContext(ctx, "instance lease not released; it lapses by itself",
+				slog.String("instance_id", s.instance), slog.Any("err", err))
+		}
+	}
+	s.logger.InfoContext(ctx, "service stopped", slog.String("instance_id", s.instance))
 	if schedErr != nil {
 		return schedErr
 	}

@@ -39,7 +39,18 @@ type slotSink struct {
 func newSlotSink(t *testing.T) *slotSink {
 	t.Helper()
 	s := &slotSink{counts: make(map[slotKey]int)}
+	release := make(chan struct{})
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			// Holds the call open, so that runs are in flight when an
+			// instance dies.
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			case <-time.After(20 * time.Second):
+			}
+			return
+		}
 		at, err := time.Parse(time.RFC3339Nano, r.Header.Get("X-Recoron-Scheduled-At"))
 		if err != nil {
 			http.Error(w, "bad scheduled-at", http.StatusBadRequest)
@@ -50,6 +61,7 @@ func newSlotSink(t *testing.T) *slotSink {
 		s.mu.Unlock()
 	}))
 	t.Cleanup(s.srv.Close)
+	t.Cleanup(func() { close(release) })
 	return s
 }
 
@@ -62,9 +74,14 @@ func TestClusterFiresEachSlotOnce(t *testing.T) {
 	env := []string{"RECORON_DB=" + dsn, "RECORON_DB_SCHEMA=" + schema, "RECORON_ALLOW_PRIVATE_TARGETS=true"}
 
 	// The first instance creates the schema and the first user; the others
-	// join once it is up.
-	instances := []*serverProcess{startBinary(t, buildFastServer, env...)}
-	instances = append(instances, startBinary(t, buildFastServer, env...), startBinary(t, buildFastServer, env...))
+	// join once it is up. A short lease lets the survivors mark the runs of
+	// the killed instance within the test.
+	const lease = 3 * time.Second
+	start := func() *serverProcess {
+		return startBinary(t, buildFastServer, append(env, "RECORON_INSTANCE_LEASE="+lease.String())...)
+	}
+	instances := []*serverProcess{start()}
+	instances = append(instances, start(), start())
 
 	const jobs = 200
 	items := make([]string, jobs)
@@ -84,6 +101,15 @@ func TestClusterFiresEachSlotOnce(t *testing.T) {
 	}
 	createdAt := time.Now()
 
+	slow := make([]string, 6)
+	for i := range slow {
+		slow[i] = fmt.Sprintf(`{"name":"slow%d","url":%q,"method":"GET","schedule":"* * * * * *","retry":{"maxAttempts":1}}`,
+			i, sink.srv.URL+"/slow")
+	}
+	if status, envl := instances[0].call(t, "POST", "/jobs/batch", "["+strings.Join(slow, ",")+"]"); status != http.StatusCreated {
+		t.Fatalf("batch create of slow jobs = %d %s", status, envl.Message)
+	}
+
 	// Let every instance pick the jobs up, kill one without warning, and
 	// keep going.
 	time.Sleep(4 * time.Second)
@@ -91,7 +117,9 @@ func TestClusterFiresEachSlotOnce(t *testing.T) {
 	if err := instances[1].cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(4 * time.Second)
+	// The killed instance renewed its lease at most a third of the lease
+	// before the kill; a survivor notices the lapse at its next renewal.
+	time.Sleep(lease + lease/3 + 2*time.Second)
 	checkUntil := time.Now().Add(-2 * time.Second).Truncate(time.Second)
 	for _, p := range []*serverProcess{instances[0], instances[2]} {
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
@@ -121,7 +149,8 @@ func TestClusterFiresEachSlotOnce(t *testing.T) {
 			case n == 0 && claimedButNotSent(t, db, schema, j.ID, at, killedAt):
 				// The killed instance claimed the slot and died before
 				// sending it; the claim keeps any other instance from
-				// running it twice.
+				// running it twice, and a survivor recorded it as
+				// interrupted.
 				lostInKill++
 			case n == 0:
 				missing++
@@ -152,10 +181,30 @@ func TestClusterFiresEachSlotOnce(t *testing.T) {
 	if doubled > 0 {
 		t.Errorf("%d slots arrived more than once", doubled)
 	}
+
+	// Every run has an outcome: the survivors finished theirs when they
+	// stopped, and marked the killed instance's runs interrupted.
+	var running int
+	if err := db.QueryRow("SELECT count(*) FROM " + schema + ".executions WHERE status = 'running'").Scan(&running); err != nil {
+		t.Fatal(err)
+	}
+	if running > 0 {
+		t.Errorf("%d executions are still running after the lease of the killed instance lapsed", running)
+	}
+	// Runs cancelled by a graceful stop are interrupted too, so count only
+	// those whose process lost its lease.
+	var orphaned int
+	if err := db.QueryRow("SELECT count(*) FROM " + schema + ".executions WHERE status = 'interrupted' AND error LIKE '%lease%'").Scan(&orphaned); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d executions of the killed instance marked interrupted after its lease lapsed", orphaned)
+	if orphaned == 0 {
+		t.Error("no execution was marked interrupted for a lapsed lease, though slow calls were in flight on the killed instance")
+	}
 }
 
 // claimedButNotSent reports whether the slot of job at time at is recorded
-// as still running, claimed within a second of the kill.
+// as interrupted, claimed within a second of the kill.
 func claimedButNotSent(t *testing.T, db *sql.DB, schema, job string, at, killedAt time.Time) bool {
 	t.Helper()
 	var status string
@@ -169,7 +218,7 @@ func claimedButNotSent(t *testing.T, db *sql.DB, schema, job string, at, killedA
 		t.Fatalf("looking up slot %s of job %s: %v", at, job, err)
 	}
 	gap := time.UnixMicro(started).Sub(killedAt)
-	return status == "running" && gap > -time.Second && gap < time.Second
+	return status == "interrupted" && gap > -time.Second && gap < time.Second
 }
 
 // tail returns the last n lines of s.

@@ -38,6 +38,7 @@ type serveConfig struct {
 	plansFile       string
 	allowPrivate    bool
 	shutdownTimeout time.Duration
+	instanceLease   time.Duration
 	logLevel        string
 }
 
@@ -76,6 +77,13 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 		"let jobs call loopback and private addresses (env RECORON_ALLOW_PRIVATE_TARGETS)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second,
 		"how long a graceful stop waits for runs in flight")
+	leaseDefault, err := time.ParseDuration(envOr("RECORON_INSTANCE_LEASE", "15s"))
+	if err != nil {
+		return nil, fmt.Errorf("RECORON_INSTANCE_LEASE=%q is not a duration; use a value such as 15s",
+			os.Getenv("RECORON_INSTANCE_LEASE"))
+	}
+	fs.DurationVar(&cfg.instanceLease, "instance-lease", leaseDefault,
+		"on PostgreSQL, how long an instance may go silent before the others mark its runs in flight interrupted (env RECORON_INSTANCE_LEASE)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("RECORON_LOG_LEVEL", "info"),
 		"log level: debug, info, warn or error (env RECORON_LOG_LEVEL)")
 
@@ -87,6 +95,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	}
 	if cfg.shutdownTimeout <= 0 {
 		return nil, fmt.Errorf("--shutdown-timeout %s must be positive, such as 30s", cfg.shutdownTimeout)
+	}
+	if cfg.instanceLease < 3*time.Second {
+		return nil, fmt.Errorf("--instance-lease %s is too short; use 3s or more, such as 15s", cfg.instanceLease)
 	}
 	return cfg, nil
 }
@@ -175,7 +186,8 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 		logger.Warn("target guard is off: jobs may call loopback and private addresses")
 	}
 	svc, err := service.New(service.Config{Store: st, Plans: plans, Logger: logger,
-		AllowPrivateTargets: cfg.allowPrivate, SharedStore: !singleInstance(cfg.db)})
+		AllowPrivateTargets: cfg.allowPrivate, SharedStore: !singleInstance(cfg.db),
+		InstanceLease: cfg.instanceLease})
 	if err != nil {
 		return err
 	}
