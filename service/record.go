@@ -80,12 +80,11 @@ func cleanText(s string) string {
 
 func (s *Service) executionFrom(run scheduler.Run, res scheduler.Result) *store.Execution {
 	e := &store.Execution{
-		Instance: s.instance,
-		ID:       run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
+		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
 		ScheduledAt: run.ScheduledAt, StartedAt: res.StartedAt,
 		FinishedAt: res.StartedAt.Add(res.Duration), Status: res.Status,
 		StatusCode: res.StatusCode, DurationMs: res.Duration.Milliseconds(), Error: cleanText(res.Error),
-		ResponseExcerpt: cleanText(res.ResponseExcerpt),
+		ResponseExcerpt: cleanText(res.ResponseExcerpt), Instance: s.instance,
 	}
 	for _, a := range res.Attempts {
 		e.Attempts = append(e.Attempts, store.Attempt{Number: a.Number, StartedAt: a.StartedAt,
