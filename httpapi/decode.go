@@ -42,15 +42,6 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 	return body, nil
 }
 
-// invalid returns a validation error for one field with only an English
-// message.
-//
-// NOTE: Japanese responses show this English message, so callers should
-// move to invalidJA.
-func invalid(field, msg string) error {
-	return &service.ValidationError{Fields: []service.FieldError{{Field: field, Message: msg}}}
-}
-
 // invalidJA returns a validation error for one field with its English and
 // Japanese messages.
 func invalidJA(field, en, ja string) error {

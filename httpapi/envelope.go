@@ -188,6 +188,16 @@ func errLimit(le *service.LimitError) *apiError {
 		details: map[string]any{"limit": le.Limit, "value": le.Value, "plan": le.Plan}}
 }
 
+// errGrantScope reports a request to create a key with a scope that the
+// caller's key lacks.
+func errGrantScope(se *service.ScopeError) *apiError {
+	return &apiError{status: http.StatusForbidden, code: CodeForbidden,
+		ja: fmt.Sprintf("権限がありません: このキーにはスコープ %[1]s がないため、新しいキーに %[1]s を付与できません。"+
+			"%[1]s を持つキーで作成するか、scopes から %[1]s を外してください", se.Scope),
+		en:      se.Error(),
+		details: map[string]string{"requiredScope": se.Scope}}
+}
+
 // fromError converts a service error into a response and logs unexpected
 // ones.
 func (a *API) fromError(r *http.Request, err error) *apiError {
@@ -196,6 +206,7 @@ func (a *API) fromError(r *http.Request, err error) *apiError {
 		ve  *service.ValidationError
 		le  *service.LimitError
 		aue *service.AuthError
+		se  *service.ScopeError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -206,9 +217,11 @@ func (a *API) fromError(r *http.Request, err error) *apiError {
 		return errLimit(le)
 	case errors.As(err, &aue):
 		return errAuth(aue.Reason)
+	case errors.As(err, &se):
+		return errGrantScope(se)
 	case errors.Is(err, service.ErrForbidden):
 		return &apiError{status: http.StatusForbidden, code: CodeForbidden,
-			ja: "権限がありません: " + err.Error(), en: err.Error()}
+			ja: "権限がありません。この操作に必要なスコープを持つキーを使ってください", en: err.Error()}
 	case errors.Is(err, service.ErrNotFound):
 		return errNotFound("resource")
 	}

@@ -30,8 +30,10 @@ func (a *API) createKey(r *http.Request, p *service.Principal) (int, any, error)
 	if kr.ExpiresAt != nil {
 		t, err := time.Parse(time.RFC3339Nano, *kr.ExpiresAt)
 		if err != nil {
-			return 0, nil, invalid("expiresAt", fmt.Sprintf(
-				"expiresAt %q is not an RFC 3339 time; use a form such as 2026-12-31T00:00:00.000Z", *kr.ExpiresAt))
+			return 0, nil, invalidJA("expiresAt",
+				fmt.Sprintf("expiresAt %q is not an RFC 3339 time; use a form such as 2026-12-31T00:00:00.000Z", *kr.ExpiresAt),
+				fmt.Sprintf("expiresAt %q は RFC 3339 形式の時刻ではありません。2026-12-31T00:00:00.000Z のような形式で指定するか、期限を設けない場合は省略してください",
+					*kr.ExpiresAt))
 		}
 		in.ExpiresAt = t
 	}

@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
+
+	"github.com/recoron/recoron/scheduler/cron"
 )
 
 // englishSentence matches three lowercase English words in a row, which a
@@ -69,6 +73,30 @@ func wantValidationMessages(t *testing.T, ja, en *response) {
 		}
 		if strings.ContainsFunc(d["message"], isJapanese) {
 			t.Errorf("%s: detail message %q is not the English message", ja, d["message"])
+		}
+	}
+}
+
+// wantFieldMessages checks the Japanese response ja and the English
+// response en to the same invalid request, whose first field error must
+// be field with the English message wantEN. The Japanese message must
+// contain each of wantJA.
+func wantFieldMessages(t *testing.T, ja, en *response, field, wantEN string, wantJA ...string) {
+	t.Helper()
+	wantValidationMessages(t, ja, en)
+	fields := fieldErrors(t, en)
+	if len(fields) == 0 {
+		return // wantValidationMessages has reported it
+	}
+	if fields[0].Field != field {
+		t.Errorf("%s: first field error names %q, want %q", en, fields[0].Field, field)
+	}
+	if fields[0].Message != wantEN {
+		t.Errorf("%s: English message is %q, want %q", en, fields[0].Message, wantEN)
+	}
+	for _, want := range wantJA {
+		if !strings.Contains(ja.message, want) {
+			t.Errorf("%s: message %q does not contain %q", ja, ja.message, want)
 		}
 	}
 }
@@ -281,6 +309,151 @@ func TestPlanLimitMessages(t *testing.T) {
 				t.Errorf("%s: English message %q does not start with %q", en, en.message, "plan limit reached: ")
 			}
 			wantEnglish(t, en)
+		})
+	}
+}
+
+func TestKeyExpiryFormatMessages(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	for _, value := range []string{"tomorrow", "2026-12-31", "2026-12-31 00:00:00Z", ""} {
+		t.Run(fmt.Sprintf("%q", value), func(t *testing.T) {
+			ja, en := h.sendBoth(t, request{method: "POST", path: "/keys", token: h.token,
+				body: map[string]any{"name": "ci", "scopes": []string{"read:jobs"}, "expiresAt": value}})
+			wantFieldMessages(t, ja, en, "expiresAt",
+				fmt.Sprintf("expiresAt %q is not an RFC 3339 time; use a form such as 2026-12-31T00:00:00.000Z", value),
+				fmt.Sprintf("expiresAt %q は RFC 3339 形式の時刻ではありません", value), "2026-12-31T00:00:00.000Z")
+		})
+	}
+}
+
+func TestSchedulePreviewMessages(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	engine := func(expr string) string {
+		_, err := cron.Compile(expr, cron.Options{Location: time.UTC, Anchor: start})
+		if err == nil {
+			t.Fatalf("cron.Compile(%q) accepted the expression", expr)
+		}
+		return err.Error()
+	}
+	tests := []struct {
+		name   string
+		query  url.Values
+		field  string
+		wantEN string
+		wantJA []string // substrings of the Japanese message
+	}{
+		{"missing schedule", url.Values{}, "schedule",
+			"schedule is required, such as ?schedule=0+9+*+*+*",
+			[]string{"schedule が指定されていません", "?schedule=0+9+*+*+*"}},
+		{"unknown timezone", url.Values{"schedule": {"@daily"}, "timezone": {"Mars/Olympus"}}, "timezone",
+			`unknown time zone "Mars/Olympus"; use an IANA name such as UTC or Asia/Tokyo`,
+			[]string{`タイムゾーン "Mars/Olympus" は使用できません`, "IANA"}},
+		{"local timezone", url.Values{"schedule": {"@daily"}, "timezone": {"Local"}}, "timezone",
+			`unknown time zone "Local"; use an IANA name such as UTC or Asia/Tokyo`,
+			[]string{`"Local"`, "IANA"}},
+		{"count zero", url.Values{"schedule": {"@daily"}, "count": {"0"}}, "count",
+			`count "0" is invalid; use an integer from 1 to 100`,
+			[]string{`count "0" は正しくありません`, "1〜100"}},
+		{"count over maximum", url.Values{"schedule": {"@daily"}, "count": {"101"}}, "count",
+			`count "101" is invalid; use an integer from 1 to 100`,
+			[]string{`count "101"`, "1〜100"}},
+		{"count not a number", url.Values{"schedule": {"@daily"}, "count": {"many"}}, "count",
+			`count "many" is invalid; use an integer from 1 to 100`,
+			[]string{`count "many"`, "1〜100"}},
+		{"hour out of range", url.Values{"schedule": {"0 25 * * *"}}, "schedule",
+			engine("0 25 * * *"), []string{"時 (hour)", "25", "範囲外", "0〜23"}},
+		{"zero step", url.Values{"schedule": {"*/0 * * * *"}}, "schedule",
+			engine("*/0 * * * *"), []string{"分 (minute)", "ステップが 0"}},
+		{"reversed range", url.Values{"schedule": {"0 22-5 * * *"}}, "schedule",
+			engine("0 22-5 * * *"), []string{"逆順の範囲", "22-23,0-5 と書いてください"}},
+		{"never fires", url.Values{"schedule": {"0 0 30 2 *"}}, "schedule",
+			engine("0 0 30 2 *"), []string{"決して実行されません"}},
+		{"question mark in minute", url.Values{"schedule": {"? * * * *"}}, "schedule",
+			engine("? * * * *"), []string{"? は使えません"}},
+		{"wrong field count", url.Values{"schedule": {"every day"}}, "schedule",
+			engine("every day"), []string{`"every day"`, "5 つのフィールド"}},
+		{"unknown descriptor", url.Values{"schedule": {"@fortnightly"}}, "schedule",
+			engine("@fortnightly"), []string{"@fortnightly", "存在しません"}},
+		{"every too short", url.Values{"schedule": {"@every 500ms"}}, "schedule",
+			engine("@every 500ms"), []string{"500ms", "1 秒未満"}},
+		{"unknown prefix zone", url.Values{"schedule": {"CRON_TZ=Mars/Olympus 0 9 * * *"}}, "schedule",
+			engine("CRON_TZ=Mars/Olympus 0 9 * * *"), []string{`"Mars/Olympus"`, "CRON_TZ=Asia/Tokyo"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ja, en := h.sendBoth(t, request{method: "GET", path: "/schedules/next?" + tc.query.Encode(), token: h.token})
+			wantFieldMessages(t, ja, en, tc.field, tc.wantEN, tc.wantJA...)
+		})
+	}
+}
+
+func TestSchemelessURLMessages(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	tests := []struct {
+		url    string
+		wantEN string
+		wantJA []string
+	}{
+		{"/hook", `URL "/hook" has no scheme or host; write the full URL with the host to call, such as https://example.com/hook`,
+			[]string{`URL "/hook" にスキームとホストがありません`, "https://example.com/hook のように"}},
+		{"///hook", `URL "///hook" has no scheme or host; write the full URL with the host to call, such as https://example.com/hook`,
+			[]string{"スキームとホストがありません", "https://example.com/hook のように"}},
+		{"example.com/hook", `URL "example.com/hook" has no scheme; write it in full, such as https://example.com/hook`,
+			[]string{`URL "example.com/hook" にスキームがありません`, "https://example.com/hook のように"}},
+		{"//example.com/hook", `URL "//example.com/hook" has no scheme; write it in full, such as https://example.com/hook`,
+			[]string{"スキームがありません", "https://example.com/hook のように"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.url, func(t *testing.T) {
+			ja, en := h.sendBoth(t, request{method: "POST", path: "/jobs", token: h.token,
+				body: h.jobInput(map[string]any{"url": tc.url})})
+			wantFieldMessages(t, ja, en, "url", tc.wantEN, tc.wantJA...)
+			for _, res := range []*response{ja, en} {
+				if strings.Contains(res.message, ":///") {
+					t.Errorf("%s: message %q suggests a URL without a host", res, res.message)
+				}
+			}
+		})
+	}
+}
+
+func TestGrantScopeMessages(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	_, limited := h.createKey(t, h.token, "key admin", "write:keys", "read:jobs")
+	tests := []struct {
+		scopes  []string
+		missing string
+	}{
+		{[]string{"write:jobs"}, "write:jobs"},
+		{[]string{"read:jobs", "read:usage"}, "read:usage"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.scopes, ","), func(t *testing.T) {
+			ja, en := h.sendBoth(t, request{method: "POST", path: "/keys", token: limited,
+				body: map[string]any{"name": "escalate", "scopes": tc.scopes}})
+			wantError(t, ja, http.StatusForbidden, "forbidden")
+			wantError(t, en, http.StatusForbidden, "forbidden")
+			for _, want := range []string{"権限がありません", "スコープ " + tc.missing + " がない",
+				tc.missing + " を持つキーで作成"} {
+				if !strings.Contains(ja.message, want) {
+					t.Errorf("%s: message %q does not contain %q", ja, ja.message, want)
+				}
+			}
+			wantJapanese(t, ja)
+			wantEN := "forbidden: a key cannot grant scope " + tc.missing + ", which it does not hold"
+			if en.message != wantEN {
+				t.Errorf("%s: English message is %q, want %q", en, en.message, wantEN)
+			}
+			wantEnglish(t, en)
+			for _, res := range []*response{ja, en} {
+				if got := detailsObject(t, res)["requiredScope"]; got != tc.missing {
+					t.Errorf("%s: requiredScope is %v, want %s", res, got, tc.missing)
+				}
+			}
 		})
 	}
 }

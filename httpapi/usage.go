@@ -66,7 +66,8 @@ func (a *API) previewSchedule(r *http.Request, p *service.Principal) (int, any, 
 	q := r.URL.Query()
 	expr := q.Get("schedule")
 	if expr == "" {
-		return 0, nil, invalid("schedule", "schedule is required, such as ?schedule=0+9+*+*+*")
+		return 0, nil, invalidJA("schedule", "schedule is required, such as ?schedule=0+9+*+*+*",
+			"schedule が指定されていません。?schedule=0+9+*+*+* のように、クエリでスケジュールを指定してください")
 	}
 	zone := q.Get("timezone")
 	if zone == "" {
@@ -74,20 +75,21 @@ func (a *API) previewSchedule(r *http.Request, p *service.Principal) (int, any, 
 	}
 	loc, err := service.LoadLocation(zone)
 	if err != nil {
-		return 0, nil, invalid("timezone", err.Error())
+		return 0, nil, invalidJA("timezone", err.Error(), service.ZoneMessageJA(zone))
 	}
 	count := 5
 	if v := q.Get("count"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPreview {
-			return 0, nil, invalid("count", fmt.Sprintf("count %q is invalid; use an integer from 1 to %d", v, maxPreview))
+			return 0, nil, invalidJA("count", fmt.Sprintf("count %q is invalid; use an integer from 1 to %d", v, maxPreview),
+				fmt.Sprintf("count %q は正しくありません。1〜%d の整数を指定してください", v, maxPreview))
 		}
 		count = n
 	}
 	now := a.svc.Now()
 	sched, err := cron.Compile(expr, cron.Options{Location: loc, Anchor: now})
 	if err != nil {
-		return 0, nil, invalid("schedule", err.Error())
+		return 0, nil, invalidJA("schedule", err.Error(), service.ScheduleMessageJA(expr, err))
 	}
 	runs := make([]string, 0, count)
 	for t := sched.Next(now); !t.IsZero() && len(runs) < count; t = sched.Next(t) {

@@ -102,7 +102,14 @@ func CheckTargetURL(raw string, allowPrivate bool) error {
 	}
 
 	if u.Scheme == "" {
-		return fmt.Errorf("URL %q has no scheme; write it in full, such as https://%s", raw, strings.TrimPrefix(raw, "//"))
+		// Putting https:// in front fixes example.com/hook, but /hook has
+		// no host to keep, so the suggestion for it uses an example host.
+		rest := strings.TrimPrefix(raw, "//")
+		if guess, err := url.Parse("https://" + rest); err == nil && guess.Hostname() == "" {
+			return fmt.Errorf("URL %q has no scheme or host; write the full URL with the host to call, such as https://example.com/%s",
+				raw, strings.TrimLeft(rest, "/"))
+		}
+		return fmt.Errorf("URL %q has no scheme; write it in full, such as https://%s", raw, rest)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("URL scheme %q is not supported; use http or https", u.Scheme)

@@ -243,6 +243,12 @@ func TestCheckTargetURL(t *testing.T) {
 		{"http://127.0.0.1:8080/", true, ""},
 		{"ftp://example.com/", false, "scheme"},
 		{"/relative", false, "scheme"},
+		{"example.com/hook", false, "has no scheme; write it in full, such as https://example.com/hook"},
+		{"//example.com/hook", false, "such as https://example.com/hook"},
+		{"/hook", false, "has no scheme or host; write the full URL with the host to call, such as https://example.com/hook"},
+		{"///hook", false, "such as https://example.com/hook"},
+		{"?id=1", false, "such as https://example.com/?id=1"},
+		{"", false, "such as https://example.com/"},
 		{"https://user:pw@example.com/", false, "credentials"},
 		{"http://localhost:9000/", false, "not publicly routable"},
 		{"http://LOCALHOST./", false, "not publicly routable"},
@@ -265,6 +271,9 @@ func TestCheckTargetURL(t *testing.T) {
 			t.Errorf("CheckTargetURL(%q) = %v, want nil", tc.url, err)
 		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 			t.Errorf("CheckTargetURL(%q) = %v, want error containing %q", tc.url, err, tc.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), "https:///") {
+			t.Errorf("CheckTargetURL(%q) = %v, which suggests a URL without a host", tc.url, err)
 		}
 	}
 }

@@ -192,7 +192,7 @@ func (s *Service) CreateKey(ctx context.Context, p *Principal, in KeyInput) (*st
 	in.Scopes = slices.Compact(in.Scopes)
 	for _, sc := range in.Scopes {
 		if !p.HasScope(sc) {
-			return nil, "", fmt.Errorf("%w: a key cannot grant scope %s, which it does not hold", ErrForbidden, sc)
+			return nil, "", &ScopeError{Scope: sc}
 		}
 	}
 

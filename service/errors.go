@@ -96,6 +96,19 @@ func (e *LimitError) Error() string {
 	return msg
 }
 
+// ScopeError reports a request to create a key with a scope that the
+// caller's key lacks. It matches [ErrForbidden] with errors.Is.
+type ScopeError struct {
+	// Scope is the scope that the caller's key lacks.
+	Scope string
+}
+
+func (e *ScopeError) Error() string {
+	return ErrForbidden.Error() + ": a key cannot grant scope " + e.Scope + ", which it does not hold"
+}
+
+func (e *ScopeError) Unwrap() error { return ErrForbidden }
+
 // AuthError reports why a request could not be authenticated.
 type AuthError struct {
 	// Reason is one of "missing", "malformed", "invalid", "expired".

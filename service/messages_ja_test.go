@@ -144,6 +144,9 @@ func TestTargetMessageJA(t *testing.T) {
 	}{
 		{"http://exa mple.com/", []string{`"http://exa mple.com/"`, "解析できません"}},
 		{"example.com/hook", []string{"スキームがありません", "https://example.com/hook"}},
+		{"//example.com/hook", []string{"スキームがありません", "https://example.com/hook"}},
+		{"/hook", []string{`"/hook"`, "スキームとホストがありません", "https://example.com/hook"}},
+		{"?id=1", []string{"スキームとホストがありません", "https://example.com/?id=1"}},
 		{"ftp://example.com/file", []string{`"ftp"`, "http か https"}},
 		{"http:///hook", []string{"ホストがありません"}},
 		{"http://user:secret@example.com/", []string{"パスワード", "ヘッダー"}},
@@ -165,5 +168,33 @@ func TestTargetMessageJA(t *testing.T) {
 			}
 		}
 		checkJapanese(t, tc.url, msg)
+	}
+}
+
+// TestSchemeSuggestion checks the Japanese suggestion for a URL without a
+// scheme against the one in scheduler.CheckTargetURL's English message.
+func TestSchemeSuggestion(t *testing.T) {
+	t.Parallel()
+	suggestion := regexp.MustCompile(`such as (\S+)$`)
+	for _, raw := range []string{"example.com/hook", "example.com", "//example.com/hook", "hook",
+		"/hook", "///hook", "/", "", "?id=1", "#top"} {
+		err := scheduler.CheckTargetURL(raw, false)
+		if err == nil {
+			t.Errorf("CheckTargetURL(%q) accepted the URL, want an error", raw)
+			continue
+		}
+		m := suggestion.FindStringSubmatch(err.Error())
+		if m == nil {
+			t.Errorf("%q: English message %q has no suggestion", raw, err)
+			continue
+		}
+		if strings.Contains(m[1], ":///") {
+			t.Errorf("%q: English suggestion %q has no host", raw, m[1])
+		}
+		msg := targetMessageJA(raw, err)
+		if !strings.Contains(msg, m[1]+" のように") {
+			t.Errorf("%q: message %q does not suggest CheckTargetURL's %q", raw, msg, m[1])
+		}
+		checkJapanese(t, raw, msg)
 	}
 }

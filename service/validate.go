@@ -59,6 +59,10 @@ func LoadLocation(name string) (*time.Location, error) {
 	return loc, nil
 }
 
+// ZoneMessageJA returns the Japanese message for a zone name that
+// [LoadLocation] rejects, for callers outside this package.
+func ZoneMessageJA(name string) string { return zoneMessageJA(name) }
+
 // zoneMessageJA returns the Japanese message for a zone name that
 // [LoadLocation] rejects.
 func zoneMessageJA(name string) string {
@@ -125,8 +129,12 @@ func targetMessageJA(raw string, err error) string {
 	case parseErr != nil:
 		return fmt.Sprintf("URL %q を解析できません。https://example.com/hook のような絶対 URL を指定してください", raw)
 	case u.Scheme == "":
-		return fmt.Sprintf("URL %q にスキームがありません。https://%s のように省略せずに書いてください",
-			raw, strings.TrimPrefix(raw, "//"))
+		suggestion, hasHost := absoluteURL(raw)
+		if !hasHost {
+			return fmt.Sprintf("URL %q にスキームとホストがありません。%s のように、呼び出し先のホストを含む完全な URL を書いてください",
+				raw, suggestion)
+		}
+		return fmt.Sprintf("URL %q にスキームがありません。%s のように省略せずに書いてください", raw, suggestion)
 	case u.Scheme != "http" && u.Scheme != "https":
 		return fmt.Sprintf("URL のスキーム %q には対応していません。http か https を使ってください", u.Scheme)
 	case u.Host == "" || u.Hostname() == "":
@@ -138,6 +146,17 @@ func targetMessageJA(raw string, err error) string {
 	}
 	return fmt.Sprintf("URL のホスト %q は使用できない形式です。数値のアドレスは 203.0.113.7 のようなドット区切りの形式で書いてください",
 		u.Hostname())
+}
+
+// absoluteURL returns the absolute URL that scheduler.CheckTargetURL
+// suggests for raw, a URL without a scheme. hasHost is false when raw has
+// no host either, such as /hook, and the suggestion uses example.com.
+func absoluteURL(raw string) (suggestion string, hasHost bool) {
+	rest := strings.TrimPrefix(raw, "//")
+	if guess, err := url.Parse("https://" + rest); err == nil && guess.Hostname() == "" {
+		return "https://example.com/" + strings.TrimLeft(rest, "/"), false
+	}
+	return "https://" + rest, true
 }
 
 // validPort reports whether port is empty or a number from 1 to 65535.
@@ -335,6 +354,11 @@ func isDigits(s string) bool {
 	}
 	return true
 }
+
+// ScheduleMessageJA returns the Japanese message for err, the error that
+// cron.Compile returned for expr, for callers outside this package. It
+// names the field, the value and the fix when err is a *cron.Error.
+func ScheduleMessageJA(expr string, err error) string { return scheduleMessageJA(expr, err) }
 
 // scheduleMessageJA returns the Japanese message for err, the error that
 // compiling expr returned. It reads the field, the value and the kind of
