@@ -211,6 +211,9 @@ type Scheduler struct {
 
 	runCtx    context.Context
 	cancelRun context.CancelFunc
+	// hookCtx is runCtx without its cancellation, for hooks that store
+	// outcomes after Stop cancelled the runs.
+	hookCtx context.Context
 }
 
 // New returns a stopped scheduler.
@@ -342,6 +345,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	s.started = true
 	s.runCtx, s.cancelRun = context.WithCancel(context.WithoutCancel(ctx))
+	s.hookCtx = context.WithoutCancel(s.runCtx)
 	s.loopDone = make(chan struct{})
 	for range s.cfg.Workers {
 		s.workers.Add(1)
@@ -483,7 +487,10 @@ func (s *Scheduler) fire(r *jobRecord, now time.Time) {
 		window = s.cfg.CatchUpWindow
 	}
 
-	var onTime, late []time.Time
+	// A job usually has one slot to handle, so small buffers on the stack
+	// spare an allocation per fire.
+	var onTimeBuf, lateBuf [2]time.Time
+	onTime, late := onTimeBuf[:0], lateBuf[:0]
 	slot := time.Unix(0, r.LastDeadline()).UTC()
 	walked := 0
 	for ; !slot.IsZero() && !slot.After(now) && walked < maxSlotsPerFire; walked++ {
@@ -529,10 +536,12 @@ func (s *Scheduler) fire(r *jobRecord, now time.Time) {
 
 // newTask returns the task for one slot of job, a run unless skipStatus
 // is set. It copies what the worker needs, so replacing or removing the
-// job later does not change a run already fired.
+// job later does not change a run already fired. The worker assigns the
+// execution id, which keeps id generation off the firing loop.
 func (s *Scheduler) newTask(job *jobData, slot, next time.Time, skipStatus, skipReason string) task {
 	return task{
-		run:      s.newRun(job.id, job.meta.owner, slot, next, TriggerSchedule),
+		run: Run{JobID: job.id, Owner: job.meta.owner, ScheduledAt: slot, NextAt: next,
+			Trigger: TriggerSchedule},
 		executor: job.executor, timeout: job.meta.timeout, inflight: s.inflight[job.id],
 		skipStatus: skipStatus, skipReason: skipReason,
 	}
@@ -586,6 +595,7 @@ func (s *Scheduler) popDelayed() delayedTask {
 func (s *Scheduler) dispatch(t task) {
 	if t.skipStatus == "" {
 		if s.cfg.Hooks.OnFire != nil {
+			t.run.ExecutionID = NewID("exe")
 			s.cfg.Hooks.OnFire(t.run)
 		}
 		if t.inflight != nil {
@@ -603,8 +613,10 @@ func (s *Scheduler) dispatch(t task) {
 			t.done()
 			t.skipStatus, t.skipReason = StatusSkipped, "worker queue full"
 		}
+		report := new(task)
+		*report = t
 		select {
-		case s.reports <- &t:
+		case s.reports <- report:
 		default:
 			// Both queues are full: count the slot and log every 1000th.
 			if n := s.lost.Add(1); n%1000 == 1 {
@@ -612,6 +624,13 @@ func (s *Scheduler) dispatch(t task) {
 					slog.String("job_id", t.run.JobID), slog.Int64("dropped", n))
 			}
 		}
+	}
+}
+
+// assignID gives the task's run an execution id unless it has one.
+func (t *task) assignID() {
+	if t.run.ExecutionID == "" {
+		t.run.ExecutionID = NewID("exe")
 	}
 }
 
@@ -630,6 +649,7 @@ const reportQueueSize = 1 << 16
 func (s *Scheduler) drainReports() {
 	defer s.workers.Done()
 	for t := range s.reports {
+		t.assignID()
 		s.skip(t.run, t.skipStatus, t.skipReason)
 	}
 }
@@ -640,13 +660,14 @@ func (s *Scheduler) skip(run Run, status, reason string) {
 			slog.String("execution_id", run.ExecutionID), slog.String("reason", reason))
 	}
 	if s.cfg.Hooks.OnSkip != nil {
-		s.cfg.Hooks.OnSkip(context.WithoutCancel(s.runCtx), run, status, reason)
+		s.cfg.Hooks.OnSkip(s.hookCtx, run, status, reason)
 	}
 }
 
 func (s *Scheduler) work() {
 	defer s.workers.Done()
 	for t := range s.queue {
+		t.assignID()
 		switch {
 		case t.skipStatus != "":
 			s.skip(t.run, t.skipStatus, t.skipReason)
@@ -662,7 +683,12 @@ func (s *Scheduler) work() {
 
 func (s *Scheduler) execute(ctx context.Context, ex Executor, timeout time.Duration, run Run) Result {
 	if h := s.cfg.Hooks.BeforeRun; h != nil {
-		if err := h(ctx, &run); errors.Is(err, ErrClaimed) {
+		// The hook may change the run, so it gets a copy whose address
+		// escapes only when there is a hook.
+		changed := run
+		err := h(ctx, &changed)
+		run = changed
+		if errors.Is(err, ErrClaimed) {
 			return Result{Status: StatusSkipped, Error: err.Error()}
 		} else if err != nil {
 			// The hook's owner records the reason; a budget that runs out
@@ -690,7 +716,11 @@ func (s *Scheduler) execute(ctx context.Context, ex Executor, timeout time.Durat
 	if h := s.cfg.Hooks.AfterRun; h != nil {
 		// Runs cancelled by Stop's deadline still get their outcome
 		// recorded.
-		h(context.WithoutCancel(ctx), run, res)
+		hookCtx := s.hookCtx
+		if ctx != s.runCtx {
+			hookCtx = context.WithoutCancel(ctx)
+		}
+		h(hookCtx, run, res)
 	}
 	return res
 }

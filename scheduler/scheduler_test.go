@@ -445,20 +445,37 @@ func TestJitterDeterministicAndCapped(t *testing.T) {
 	// queued and the slot it reported.
 	firedAt := func() (time.Time, time.Time) {
 		fired := make(chan time.Time, 1)
-		var h *harness
-		h = newHarness(t, scheduler.Config{Hooks: scheduler.Hooks{OnFire: func(scheduler.Run) {
+		clock := schedulertest.NewClock(epoch)
+		s := scheduler.New(scheduler.Config{Clock: clock, Hooks: scheduler.Hooks{OnFire: func(scheduler.Run) {
 			select {
-			case fired <- h.clock.Now():
+			case fired <- clock.Now():
 			default:
 			}
 		}}})
 		rec := newRecorder()
 		job := scheduler.Job{ID: "jittery", Schedule: mustCompile(t, "*/10 * * * * *"), Executor: rec, Jitter: time.Hour}
-		if _, err := h.sched.Add(job); err != nil {
+		// Adding the job before Start means the loop's first timer already
+		// counts it, so every step below is seen by a sleeping loop.
+		if _, err := s.Add(job); err != nil {
 			t.Fatal(err)
 		}
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := s.Stop(context.Background()); err != nil {
+				t.Errorf("stop: %v", err)
+			}
+		}()
 		for range 80 {
-			h.advance(t, 250*time.Millisecond)
+			if !clock.WaitForTimers(1, 5*time.Second) {
+				t.Fatal("scheduler never went to sleep")
+			}
+			clock.Advance(250 * time.Millisecond)
+			// The run is queued, if at all, before the loop sleeps again.
+			if !clock.WaitForTimers(1, 5*time.Second) {
+				t.Fatal("scheduler never went to sleep")
+			}
 			select {
 			case at := <-fired:
 				return at, rec.next(t).ScheduledAt
@@ -543,15 +560,18 @@ func TestFullQueueReportsSkippedSlots(t *testing.T) {
 	rec := newRecorder()
 	rec.block = make(chan struct{})
 	defer close(rec.block)
-	// Three jobs fire at once: one runs, one waits in the queue of one,
-	// and the third finds the queue full and is reported.
-	for _, id := range []string{"a", "b", "c"} {
-		if _, err := h.sched.Add(scheduler.Job{ID: id, Schedule: mustCompile(t, "0 * * * * *"), Executor: rec}); err != nil {
+	// Job a takes the one worker first. Then b and c fire at once: b waits
+	// in the queue of one, and c finds the queue full and is reported.
+	for id, expr := range map[string]string{"a": "30 * * * * *", "b": "0 * * * * *", "c": "0 * * * * *"} {
+		if _, err := h.sched.Add(scheduler.Job{ID: id, Schedule: mustCompile(t, expr), Executor: rec}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h.advance(t, time.Minute)
-	rec.next(t)
+	h.advance(t, 30*time.Second)
+	if run := rec.next(t); run.JobID != "a" {
+		t.Fatalf("first run is of job %s, want a", run.JobID)
+	}
+	h.advance(t, 30*time.Second)
 	got := h.waitSkips(t, 1)
 	if len(got) != 1 || !strings.Contains(got[0], "worker queue full") {
 		t.Errorf("skips = %q, want one slot reported for a full queue", got)
