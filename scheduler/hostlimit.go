@@ -9,8 +9,9 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// HostLimits bounds the calls made to each host, so one slow or failing
-// host cannot take all workers. A call over the concurrency limit waits
+// HostLimits bounds the calls made to each host, or to each owner and
+// host (see [HTTPExecutor.Hosts]), so one slow or failing host cannot take
+// all workers. A call over the concurrency limit waits
 // for a free slot, within its attempt's timeout, but only while fewer than
 // maxWaiting other calls to the host are already waiting. Past that it
 // fails at once, and the job's retry policy decides what follows. So one
@@ -29,6 +30,10 @@ type hostState struct {
 	slots   chan struct{}
 	waiting int
 	limiter *rate.Limiter
+	// refs counts the calls between state and done, so that an idle
+	// host's state can be dropped and the map stays as small as the set
+	// of hosts in use.
+	refs int
 }
 
 // NewHostLimits returns limits of maxConcurrent calls in flight, with as
@@ -47,6 +52,7 @@ func NewHostLimits(maxConcurrent int, perSecond float64) *HostLimits {
 // ErrHostBusy reports a call rejected by a host limit.
 var ErrHostBusy = errors.New("host limit reached")
 
+// state returns the state of host, counted as in use until done.
 func (l *HostLimits) state(host string) *hostState {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -61,7 +67,20 @@ func (l *HostLimits) state(host string) *hostState {
 		}
 		l.hosts[host] = st
 	}
+	st.refs++
 	return st
+}
+
+// done ends a use of host's state and drops the state once no call uses
+// it and its rate limiter has refilled, because a new state would start
+// with a full limiter too.
+func (l *HostLimits) done(host string, st *hostState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st.refs--
+	if st.refs == 0 && (st.limiter == nil || st.limiter.Tokens() >= float64(l.burst)) {
+		delete(l.hosts, host)
+	}
 }
 
 // acquire reserves a call to host and returns its release function.
@@ -76,6 +95,7 @@ func (l *HostLimits) acquire(ctx context.Context, host string) (func(), error) {
 		case st.slots <- struct{}{}:
 		default:
 			if err := l.wait(ctx, host, st); err != nil {
+				l.done(host, st)
 				return nil, err
 			}
 		}
@@ -84,6 +104,7 @@ func (l *HostLimits) acquire(ctx context.Context, host string) (func(), error) {
 		if st.slots != nil {
 			<-st.slots
 		}
+		l.done(host, st)
 	}
 	if st.limiter != nil && !st.limiter.Allow() {
 		release()
@@ -119,8 +140,19 @@ func (l *HostLimits) wait(ctx context.Context, host string, st *hostState) error
 
 // Load returns the calls to host in flight and waiting for a slot.
 func (l *HostLimits) Load(host string) (inFlight, waiting int) {
-	st := l.state(host)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	st := l.hosts[host]
+	if st == nil {
+		return 0, 0
+	}
 	return len(st.slots), st.waiting
+}
+
+// Hosts returns the number of hosts with calls in flight or waiting, or
+// whose rate limiter has not refilled yet.
+func (l *HostLimits) Hosts() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.hosts)
 }

@@ -129,7 +129,9 @@ type HTTPExecutor struct {
 	// Signer, when set, signs every attempt.
 	Signer Signer
 	// Hosts, when set, bounds the calls to each host; it is shared by the
-	// executors of all jobs.
+	// executors of all jobs. Runs with an Owner are counted per owner and
+	// host, so one owner's slow endpoint never holds back the calls of
+	// other owners to the same host.
 	Hosts *HostLimits
 }
 
@@ -244,7 +246,11 @@ func (e *HTTPExecutor) limitedDo(ctx context.Context, run Run) (*http.Response, 
 	if u, err := url.Parse(e.URL); err == nil {
 		host = u.Host
 	}
-	release, err := e.Hosts.acquire(ctx, host)
+	key := host
+	if run.Owner != "" {
+		key = run.Owner + " " + host
+	}
+	release, err := e.Hosts.acquire(ctx, key)
 	if err != nil {
 		return nil, err
 	}

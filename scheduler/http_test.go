@@ -321,6 +321,44 @@ func TestHostLimitsQueueThenFailFast(t *testing.T) {
 	if r := ex.Execute(context.Background(), scheduler.Run{Trigger: scheduler.TriggerManual}); r.Status != scheduler.StatusSuccess {
 		t.Errorf("third call = %s %q", r.Status, r.Error)
 	}
+	// With no call left, the host's state is dropped.
+	if n := hosts.Hosts(); n != 0 {
+		t.Errorf("limits track %d hosts with no call in flight, want 0", n)
+	}
+}
+
+func TestHostLimitsPerOwner(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("hold") != "" {
+			<-release
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	hosts := scheduler.NewHostLimits(1, 0)
+	client := scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true})
+	held := &scheduler.HTTPExecutor{Client: client, Method: http.MethodGet, URL: srv.URL + "/?hold=1", Hosts: hosts}
+	quick := &scheduler.HTTPExecutor{Client: client, Method: http.MethodGet, URL: srv.URL + "/", Hosts: hosts}
+
+	// Owner a takes the host's one slot and keeps it.
+	go held.Execute(context.Background(), scheduler.Run{Owner: "a", Trigger: scheduler.TriggerManual})
+	host := strings.TrimPrefix(srv.URL, "http://")
+	deadline := time.Now().Add(5 * time.Second)
+	for inFlight, _ := hosts.Load("a " + host); inFlight < 1; inFlight, _ = hosts.Load("a " + host) {
+		if time.Now().After(deadline) {
+			t.Fatal("owner a's call never took the slot")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	// Owner b has a slot of its own on the same host.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if res := quick.Execute(ctx, scheduler.Run{Owner: "b", Trigger: scheduler.TriggerManual}); res.Status != scheduler.StatusSuccess {
+		t.Errorf("owner b's call = %s %q, want success while owner a holds its slot", res.Status, res.Error)
+	}
 }
 
 func TestHTTPExecutorRedirects(t *testing.T) {
