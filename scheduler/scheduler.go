@@ -539,12 +539,16 @@ func (s *Scheduler) fire(r *jobRecord, now time.Time) {
 // job later does not change a run already fired. The worker assigns the
 // execution id, which keeps id generation off the firing loop.
 func (s *Scheduler) newTask(job *jobData, slot, next time.Time, skipStatus, skipReason string) task {
-	return task{
+	t := task{
 		run: Run{JobID: job.id, Owner: job.meta.owner, ScheduledAt: slot, NextAt: next,
 			Trigger: TriggerSchedule},
-		executor: job.executor, timeout: job.meta.timeout, inflight: s.inflight[job.id],
+		executor: job.executor, timeout: job.meta.timeout,
 		skipStatus: skipStatus, skipReason: skipReason,
 	}
+	if job.meta.overlap == OverlapSkip {
+		t.inflight = s.inflight[job.id]
+	}
+	return t
 }
 
 func (s *Scheduler) newRun(id, owner string, slot, next time.Time, trigger string) Run {
