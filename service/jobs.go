@@ -185,24 +185,32 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 }
 
 // zoneFromSchedule makes a job's timezone agree with a CRON_TZ= or TZ=
-// prefix in its schedule, which decides the zone the schedule runs in. A
-// timezone left at the default UTC takes the prefix's zone; any other
-// timezone that differs from it is an error.
+// prefix in its schedule, as [ScheduleZone] describes.
 func zoneFromSchedule(j *store.Job, sched *cron.Schedule) error {
-	expr := strings.TrimSpace(j.Schedule)
-	if !strings.HasPrefix(expr, "CRON_TZ=") && !strings.HasPrefix(expr, "TZ=") {
-		return nil
+	zone, err := ScheduleZone(j.Timezone, sched)
+	if err != nil {
+		return err
 	}
+	j.Timezone = zone
+	return nil
+}
+
+// ScheduleZone returns the zone that sched runs in, given the timezone
+// that a job or a schedule preview requests. sched must have been compiled
+// with timezone as its location, so the two differ only when a CRON_TZ= or
+// TZ= prefix chose another zone. The prefix's zone replaces a timezone of
+// UTC, the default. Any other timezone that differs from the prefix is a
+// *ValidationError on the field "timezone".
+func ScheduleZone(timezone string, sched *cron.Schedule) (string, error) {
 	zone := sched.Location().String()
-	if j.Timezone == zone || j.Timezone == "UTC" {
-		j.Timezone = zone
-		return nil
+	if timezone == zone || timezone == "UTC" {
+		return zone, nil
 	}
-	return &ValidationError{Fields: []FieldError{{Field: "timezone",
+	return "", &ValidationError{Fields: []FieldError{{Field: "timezone",
 		Message: fmt.Sprintf("timezone %s conflicts with the schedule's prefix for %s; drop the prefix or set timezone to %s",
-			j.Timezone, zone, zone),
+			timezone, zone, zone),
 		MessageJA: fmt.Sprintf("timezone %s はスケジュールの接頭辞が示すタイムゾーン %s と一致しません。接頭辞を削除するか、timezone を %s にしてください",
-			j.Timezone, zone, zone)}}}
+			timezone, zone, zone)}}}
 }
 
 // gapSample is how many upcoming fire times shortestGap inspects: enough

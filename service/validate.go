@@ -392,7 +392,11 @@ func expressionMessageJA(expr string, ce *cron.Error) string {
 	const everyExample = "@every 90s や @every 1h30m のように書いてください"
 	switch {
 	case errors.Is(ce, cron.ErrUnknownZone):
-		return fmt.Sprintf("スケジュールの接頭辞のタイムゾーン %q は使用できません。CRON_TZ=Asia/Tokyo のように IANA のタイムゾーン名を指定してください", value)
+		return fmt.Sprintf("スケジュールの接頭辞のタイムゾーン %q は使用できません。"+
+			"CRON_TZ=Asia/Tokyo のように、IANA のタイムゾーン名を大文字と小文字も正確に指定してください", value)
+	case ce.Field == "prefix":
+		return fmt.Sprintf("スケジュールの接頭辞 %s は使用できません。"+
+			"CRON_TZ=Europe/Berlin 0 9 * * * のように、CRON_TZ=タイムゾーン名 か TZ=タイムゾーン名 で始めてください", value)
 	case errors.Is(ce, cron.ErrEveryTooShort):
 		return fmt.Sprintf("@every の間隔 %s は 1 秒未満です。1s 以上の間隔を指定してください", value)
 	case ce.Field == "expression" && strings.TrimSpace(value) == "":
@@ -511,7 +515,7 @@ func spanText(lo, hi, step int) string {
 func neverFiresJA(expr, monthDays string) string {
 	const fix = "このスケジュールは決して実行されません。その月に存在する日を指定してください"
 	fields := strings.Fields(expr)
-	if len(fields) > 0 && (strings.HasPrefix(fields[0], "CRON_TZ=") || strings.HasPrefix(fields[0], "TZ=")) {
+	if len(fields) > 0 && hasZonePrefix(fields[0]) {
 		fields = fields[1:]
 	}
 	if len(fields) == 5 {
@@ -526,6 +530,13 @@ func neverFiresJA(expr, monthDays string) string {
 	}
 	return fmt.Sprintf("日 (day-of-month) %s と曜日 (day-of-week) %s は月 (month) %s のどの日にも当てはまらないため、%s",
 		monthDays, weekdays, months, fix)
+}
+
+// hasZonePrefix reports whether token is a CRON_TZ= or TZ= prefix, whose
+// keys scheduler/cron reads in any case.
+func hasZonePrefix(token string) bool {
+	key, _, found := strings.Cut(token, "=")
+	return found && (strings.EqualFold(key, "CRON_TZ") || strings.EqualFold(key, "TZ"))
 }
 
 // syntaxJA returns the Japanese message for value, a list item or whole

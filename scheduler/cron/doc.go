@@ -88,9 +88,12 @@
 // Fields are read in Options.Location, or UTC when it is nil. A prefix
 // CRON_TZ=Zone or TZ=Zone, followed by a space, overrides the location with
 // a zone from the IANA time zone database, as in
-// CRON_TZ=Europe/Berlin 0 9 * * *. The name Local is rejected, because its
-// meaning would depend on the host. Next returns times in the schedule's
-// location.
+// CRON_TZ=Europe/Berlin 0 9 * * *. The keys CRON_TZ and TZ are accepted in
+// any case, as in cron_tz=Europe/Berlin. The zone name is looked up as
+// written, so CRON_TZ=europe/berlin fails on hosts whose zone files are
+// case-sensitive, such as Linux, with an error that suggests Europe/Berlin.
+// The name Local is rejected, because its meaning would depend on the host.
+// Next returns times in the schedule's location.
 //
 // # Daylight saving time
 //

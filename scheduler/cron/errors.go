@@ -36,7 +36,7 @@ var (
 type Error struct {
 	// Field is the part of the expression that is wrong: "second", "minute",
 	// "hour", "day-of-month", "month", "day-of-week", "expression",
-	// "time zone", "descriptor", "@every" or "anchor".
+	// "prefix", "time zone", "descriptor", "@every" or "anchor".
 	Field string
 
 	// Value is the rejected text, usually one list item such as "22-5".

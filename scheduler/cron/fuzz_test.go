@@ -25,6 +25,8 @@ func FuzzCompileNext(f *testing.F) {
 		"0 0 * * SAT-SUN", "@hourly", "@daily", "@every 90s", "@every 1h0m0.5s",
 		"CRON_TZ=Asia/Tehran 0 0 * * *", "TZ=Pacific/Apia 0 9 * * *", "5 22-5 * * *", "0 0 30 2 *",
 		"*/0 * * * *", "0 0 ? * ?", "59 59 23 31 12 *", "0 0 1-31/40 * *",
+		"cron_tz=Asia/Tokyo 0 9 * * *", "Tz=America/New_York @hourly", "CRON_TZ=asia/tokyo 0 9 * * *",
+		"TIMEZONE=UTC 0 9 * * *",
 	}
 	for i, seed := range seeds {
 		f.Add(seed, uint8(i), int64(i)*987_654_321)

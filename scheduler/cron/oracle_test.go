@@ -71,7 +71,7 @@ func newOracle(expr string, opts Options) (*oracle, error) {
 	}
 
 	fields := strings.Fields(expr)
-	if len(fields) > 0 && (strings.HasPrefix(fields[0], "CRON_TZ=") || strings.HasPrefix(fields[0], "TZ=")) {
+	if len(fields) > 0 && oracleHasZonePrefix(fields[0]) {
 		_, name, _ := strings.Cut(fields[0], "=")
 		loc, err := time.LoadLocation(name)
 		if err != nil {
@@ -101,6 +101,13 @@ func newOracle(expr string, opts Options) (*oracle, error) {
 	}
 
 	return o, o.parseFields(fields)
+}
+
+// oracleHasZonePrefix reports whether token starts with CRON_TZ= or TZ=,
+// in any case.
+func oracleHasZonePrefix(token string) bool {
+	upper := strings.ToUpper(token)
+	return strings.HasPrefix(upper, "CRON_TZ=") || strings.HasPrefix(upper, "TZ=")
 }
 
 // parseFields reads the six fields.

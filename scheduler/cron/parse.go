@@ -29,7 +29,11 @@ func (s *Schedule) parse(expr string, opts Options) error {
 			"expression is empty; write 5 or 6 fields, or a descriptor such as @daily")
 	}
 
-	if name, ok := zonePrefix(tokens[0]); ok {
+	name, found, err := zonePrefix(tokens[0])
+	if err != nil {
+		return err
+	}
+	if found {
 		loc, err := loadZone(name)
 		if err != nil {
 			return err
@@ -45,13 +49,24 @@ func (s *Schedule) parse(expr string, opts Options) error {
 	return s.parseFields(tokens)
 }
 
-// zonePrefix returns the zone name of a CRON_TZ= or TZ= token.
-func zonePrefix(token string) (string, bool) {
-	if name, ok := strings.CutPrefix(token, "CRON_TZ="); ok {
-		return name, true
+// zonePrefix returns the zone name of a CRON_TZ= or TZ= token. It reads
+// the CRON_TZ and TZ keys in any case, as descriptors and names are read,
+// but leaves the zone name as written, because the time zone database is
+// case-sensitive. found is false for a token without "=" and for a
+// descriptor, which parseDescriptor checks. Any other token with "=" is
+// an unknown prefix, because no cron field contains "=".
+func zonePrefix(token string) (name string, found bool, err error) {
+	key, name, found := strings.Cut(token, "=")
+	if !found || strings.HasPrefix(token, "@") {
+		return "", false, nil
+	}
+	if !strings.EqualFold(key, "CRON_TZ") && !strings.EqualFold(key, "TZ") {
+		return "", false, newError(ErrSyntax, "prefix", token,
+			"prefix %s is unknown; start the expression with CRON_TZ=Zone or TZ=Zone, such as CRON_TZ=Europe/Berlin 0 9 * * *",
+			token)
 	}
 
-	return strings.CutPrefix(token, "TZ=")
+	return name, true, nil
 }
 
 // loadZone loads a zone from the time zone database, through the cache.
@@ -68,12 +83,48 @@ func loadZone(name string) (*time.Location, error) {
 
 	loc, err := time.LoadLocation(name)
 	if err != nil {
+		if fixed, ok := zoneInOtherCase(name); ok {
+			return nil, newError(ErrUnknownZone, "time zone", name,
+				"time zone %q is unknown; zone names are case-sensitive, so write %s", name, fixed)
+		}
 		return nil, newError(ErrUnknownZone, "time zone", name,
 			"time zone %q is unknown (%v); name an IANA zone such as Europe/Berlin", name, err)
 	}
 	zones.Store(name, loc)
 
 	return loc, nil
+}
+
+// zoneInOtherCase returns a zone of the time zone database that differs
+// from name only in case, such as Asia/Tokyo for asia/tokyo. It tries the
+// two spellings that most zone names use: each word capitalized, and all
+// upper case. ok is false when neither is a zone.
+func zoneInOtherCase(name string) (zone string, ok bool) {
+	for _, candidate := range []string{capitalizeWords(name), strings.ToUpper(name)} {
+		if candidate == name || candidate == "Local" {
+			continue
+		}
+		if _, err := time.LoadLocation(candidate); err == nil {
+			return candidate, true
+		}
+	}
+
+	return "", false
+}
+
+// capitalizeWords returns s in lower case with the first letter of each
+// word in upper case. Words end at "/", "_" and "-".
+func capitalizeWords(s string) string {
+	out := []byte(strings.ToLower(s))
+	wordStart := true
+	for i, c := range out {
+		if wordStart && c >= 'a' && c <= 'z' {
+			out[i] = c - 'a' + 'A'
+		}
+		wordStart = c == '/' || c == '_' || c == '-'
+	}
+
+	return string(out)
 }
 
 // parseDescriptor parses @every and the named descriptors such as @daily.
