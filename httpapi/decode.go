@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -40,6 +42,43 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 			"JSON の値の後に余分なデータがあります。JSON の値を 1 つだけ送ってください")
 	}
 	return body, nil
+}
+
+// strictQuery parses the query string of r and rejects it when it is
+// malformed, where r.URL.Query would drop the pairs it cannot read. It
+// also rejects parameters that are not in allowed, as decodeJSON rejects
+// unknown JSON fields, with one field error for each.
+func strictQuery(r *http.Request, allowed ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, invalidJA("query",
+			fmt.Sprintf("query string is malformed: %v; percent-encode special characters, such as %%2B for +", err),
+			"クエリ文字列を解析できません。+ は %2B のように、特殊な文字をパーセントエンコードしてください")
+	}
+
+	var unknown []string
+	for name := range q {
+		if !slices.Contains(allowed, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return q, nil
+	}
+
+	slices.Sort(unknown)
+	list := strings.Join(allowed, ", ")
+	if n := len(allowed); n > 1 {
+		list = strings.Join(allowed[:n-1], ", ") + " and " + allowed[n-1]
+	}
+	fields := make([]service.FieldError, len(unknown))
+	for i, name := range unknown {
+		fields[i] = service.FieldError{Field: name,
+			Message: fmt.Sprintf("unknown query parameter %q; remove it (this route accepts %s)", name, list),
+			MessageJA: fmt.Sprintf("クエリパラメーター %q は存在しません。削除してください (使用できるのは %s です)",
+				name, strings.Join(allowed, "、"))}
+	}
+	return nil, &service.ValidationError{Fields: fields}
 }
 
 // invalidJA returns a validation error for one field with its English and

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/recoron/recoron/metering"
 	"github.com/recoron/recoron/scheduler/cron"
@@ -62,8 +64,20 @@ func (a *API) usage(r *http.Request, p *service.Principal) (int, any, error) {
 // maxPreview is the largest count accepted by the schedule preview.
 const maxPreview = 100
 
+// previewParams are the query parameters of the schedule preview.
+var previewParams = []string{"schedule", "timezone", "count", "after"}
+
+// previewSchedule lists the next fire times of a schedule. The query
+// parameter after (RFC 3339, default now) is the instant to list them
+// after and the start of @every schedules. Job creation reads schedule
+// and timezone the same way, so a timezone that conflicts with a CRON_TZ=
+// or TZ= prefix gets the same error here. Unknown query parameters are
+// rejected, as unknown JSON fields are in request bodies.
 func (a *API) previewSchedule(r *http.Request, p *service.Principal) (int, any, error) {
-	q := r.URL.Query()
+	q, err := strictQuery(r, previewParams...)
+	if err != nil {
+		return 0, nil, err
+	}
 	expr := q.Get("schedule")
 	if expr == "" {
 		return 0, nil, invalidJA("schedule", "schedule is required, such as ?schedule=0+9+*+*+*",
@@ -77,24 +91,61 @@ func (a *API) previewSchedule(r *http.Request, p *service.Principal) (int, any, 
 	if err != nil {
 		return 0, nil, invalidJA("timezone", err.Error(), service.ZoneMessageJA(zone))
 	}
-	count := 5
-	if v := q.Get("count"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPreview {
-			return 0, nil, invalidJA("count", fmt.Sprintf("count %q is invalid; use an integer from 1 to %d", v, maxPreview),
-				fmt.Sprintf("count %q は正しくありません。1〜%d の整数を指定してください", v, maxPreview))
-		}
-		count = n
+	count, err := previewCount(q.Get("count"))
+	if err != nil {
+		return 0, nil, err
 	}
-	now := a.svc.Now()
-	sched, err := cron.Compile(expr, cron.Options{Location: loc, Anchor: now})
+	after, err := previewAfter(q.Get("after"), a.svc.Now())
+	if err != nil {
+		return 0, nil, err
+	}
+
+	sched, err := cron.Compile(expr, cron.Options{Location: loc, Anchor: after})
 	if err != nil {
 		return 0, nil, invalidJA("schedule", err.Error(), service.ScheduleMessageJA(expr, err))
 	}
+	zone, err = service.ScheduleZone(zone, sched)
+	if err != nil {
+		return 0, nil, err
+	}
+
 	runs := make([]string, 0, count)
-	for t := sched.Next(now); !t.IsZero() && len(runs) < count; t = sched.Next(t) {
+	for t := sched.Next(after); !t.IsZero() && len(runs) < count; t = sched.Next(t) {
 		runs = append(runs, formatTime(t))
 	}
-	return http.StatusOK, map[string]any{"schedule": expr, "timezone": sched.Location().String(),
-		"nextRuns": runs}, nil
+	return http.StatusOK, map[string]any{"schedule": expr, "timezone": zone, "nextRuns": runs}, nil
+}
+
+// previewCount parses the count query parameter, 5 when it is empty.
+func previewCount(v string) (int, error) {
+	if v == "" {
+		return 5, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPreview {
+		return 0, invalidJA("count", fmt.Sprintf("count %q is invalid; use an integer from 1 to %d", v, maxPreview),
+			fmt.Sprintf("count %q は正しくありません。1〜%d の整数を指定してください", v, maxPreview))
+	}
+	return n, nil
+}
+
+// previewAfter parses the after query parameter, now when it is empty.
+func previewAfter(v string, now time.Time) (time.Time, error) {
+	if v == "" {
+		return now, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err == nil {
+		return t, nil
+	}
+
+	en := fmt.Sprintf("after %q is invalid; use an RFC 3339 time such as 2025-11-04T09:00:00Z", v)
+	ja := fmt.Sprintf("after %q は正しくありません。2025-11-04T09:00:00Z のような RFC 3339 形式の時刻を指定してください", v)
+	if strings.Contains(v, " ") {
+		// A + in a query string decodes as a space, so an offset such as
+		// +09:00 arrives as " 09:00" unless the client encodes it.
+		en += ", and write a + in the offset as %2B"
+		ja += "。オフセットの + は %2B と書いてください"
+	}
+	return time.Time{}, invalidJA("after", en, ja)
 }
