@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+
+	"github.com/oklog/ulid/v2"
 
 	"github.com/recoron/recoron/service"
 	"github.com/recoron/recoron/store"
@@ -141,7 +145,24 @@ func decodeJobItem(item json.RawMessage) (service.JobInput, error) {
 	return jr.input(raw), nil
 }
 
-func pageFrom(r *http.Request) (store.Page, error) {
+// idKind describes the ids of one kind of list item, which the after
+// cursor of that list must be.
+type idKind struct {
+	// prefix is the text before the underscore and the ULID in the ids
+	// that scheduler.NewID makes, such as "job".
+	prefix string
+	// name and nameJA name the kind in English and Japanese messages.
+	name, nameJA string
+}
+
+var (
+	jobIDs       = idKind{prefix: "job", name: "job", nameJA: "ジョブ"}
+	executionIDs = idKind{prefix: "exe", name: "execution", nameJA: "実行履歴"}
+)
+
+// pageFrom reads the limit and after query parameters of a list whose
+// items have ids of the given kind.
+func pageFrom(r *http.Request, kind idKind) (store.Page, error) {
 	var page store.Page
 	q := r.URL.Query()
 	if v := q.Get("limit"); v != "" {
@@ -152,31 +173,39 @@ func pageFrom(r *http.Request) (store.Page, error) {
 		}
 		page.Limit = n
 	}
+
 	page.After = q.Get("after")
-	if !validCursor(page.After) {
+	if page.After != "" && !kind.valid(page.After) {
 		return page, invalidJA("after",
-			"after "+strconv.Quote(page.After)+" is not an id; pass the id of the last item of the previous page",
-			"after "+strconv.Quote(page.After)+" は ID ではありません。前のページの最後の項目の ID を指定してください")
+			fmt.Sprintf("after %q is not a %s id (%s_ and a 26-character ULID); pass the id of the last %s of the previous page",
+				page.After, kind.name, kind.prefix, kind.name),
+			fmt.Sprintf("after %q は%sの ID (%s_ と 26 文字の ULID) ではありません。前のページの最後の%sの ID を指定してください",
+				page.After, kind.nameJA, kind.prefix, kind.nameJA))
 	}
 	return page, nil
 }
 
-// validCursor reports whether after can be an id: empty, or up to 64
-// letters, digits and underscores.
-func validCursor(after string) bool {
-	if len(after) > 64 {
+// valid reports whether id has the form that scheduler.NewID gives ids of
+// this kind: the prefix, an underscore and a ULID in upper case. Other
+// spellings of the same ULID would sort differently from the stored ids,
+// so they are not valid cursors.
+func (k idKind) valid(id string) bool {
+	text, ok := strings.CutPrefix(id, k.prefix+"_")
+	if !ok {
 		return false
 	}
-	for _, c := range after {
-		if !(c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			return false
-		}
-	}
-	return true
+	parsed, err := ulid.ParseStrict(text)
+	return err == nil && parsed.String() == text
 }
 
+// listJobs lists the caller's jobs oldest first, which is id order.
+// after is the id of the last job of the previous page, and the page
+// starts with the first job whose id sorts after it. A well-formed job id
+// that matches no job of the caller works the same way, as a position in
+// that order. Like listExecutions, it rejects a cursor that is not a job
+// id with a 400.
 func (a *API) listJobs(r *http.Request, p *service.Principal) (int, any, error) {
-	page, err := pageFrom(r)
+	page, err := pageFrom(r, jobIDs)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -247,8 +276,14 @@ func (a *API) executeJob(r *http.Request, p *service.Principal) (int, any, error
 	}, nil
 }
 
+// listExecutions lists a job's runs newest first, which is reverse id
+// order, 100 per page unless the limit parameter sets another size. after is
+// the id of the last run of the previous page, and the page starts with
+// the first run whose id sorts before it. As in listJobs, a well-formed
+// execution id that matches no run of the job works as a position in that
+// order, and a cursor that is not an execution id gets a 400.
 func (a *API) listExecutions(r *http.Request, p *service.Principal) (int, any, error) {
-	page, err := pageFrom(r)
+	page, err := pageFrom(r, executionIDs)
 	if err != nil {
 		return 0, nil, err
 	}
