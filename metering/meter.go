@@ -157,21 +157,29 @@ func (m *Meter) forgetUse(stored map[string]time.Time) {
 	}
 }
 
-// Start flushes every FlushInterval until [Meter.Stop].
+// Start flushes every FlushInterval until [Meter.Stop]. The flushes keep
+// the values of ctx but ignore its cancellation, because a server cancels
+// ctx at a stop signal and still counts calls until it calls Stop, which
+// ends the loop and flushes one last time.
 func (m *Meter) Start(ctx context.Context) {
+	flushCtx := context.WithoutCancel(ctx)
 	m.stop = make(chan struct{})
 	m.done = make(chan struct{})
 	go func() {
 		defer close(m.done)
 		ticker := time.NewTicker(m.cfg.FlushInterval)
 		defer ticker.Stop()
+		failures := 0
 		for {
 			select {
 			case <-ticker.C:
-				if err := m.Flush(ctx); err != nil {
-					m.cfg.Logger.ErrorContext(ctx, "metering flush failed; counts kept for retry",
-						slog.Any("err", err))
+				if err := m.Flush(flushCtx); err != nil {
+					failures++
+					m.cfg.Logger.ErrorContext(flushCtx, "metering flush failed; counts kept for retry",
+						slog.Int("consecutive_failures", failures), slog.Any("err", err))
+					continue
 				}
+				failures = 0
 			case <-m.stop:
 				return
 			}
