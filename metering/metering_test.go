@@ -164,3 +164,58 @@ func TestLoadPlans(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadPlansErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		body string
+		want []string
+	}{
+		{"object", `{}`, []string{"contains a JSON object", "must contain a JSON array of plans", `{"name":"free"`}},
+		{"empty", ``, []string{"the file is empty", "JSON array of plans"}},
+		{"truncated", `[{"name":`, []string{"the JSON ends early"}},
+		{"syntax", "[\n{\"name\" \"free\"}]", []string{"invalid JSON at line 2"}},
+		{"element", `[1]`, []string{"JSON number in the array", "must be a plan object"}},
+		{"field type", "[{\"name\":\"free\",\n\"maxJobs\":\"five\"}]", []string{`line 2: field "maxJobs" is a JSON string`, "must be a whole number"}},
+		{"unknown field", `[{"name":"free","maxJobz":1}]`, []string{`unknown plan field "maxJobz"`, "maxJobs, maxApiKeys"}},
+		{"trailing data", `[{"name":"free"},{"name":"unlimited"}] []`, []string{"unexpected data after the array"}},
+		{"no free", `[{"name":"pro"},{"name":"unlimited"}]`, []string{`no plan is named "free"`, `"free" and "unlimited"`}},
+		{"no unlimited", `[{"name":"free"}]`, []string{`no plan is named "unlimited"`}},
+		{"null", `null`, []string{`no plan is named "free"`}},
+		{"unnamed", `[{"name":"free"},{"maxJobs":1}]`, []string{"plan number 2 in the array: plan has no name"}},
+		{"negative", `[{"name":"free","maxJobs":-1}]`, []string{`plan "free" has a negative limit`}},
+		{"duplicate", `[{"name":"free"},{"name":"free"}]`, []string{`plan "free" is defined twice`}},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".json")
+		if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := metering.LoadPlans(path)
+		if err == nil {
+			t.Errorf("%s: LoadPlans accepted %q", tc.name, tc.body)
+			continue
+		}
+		if !strings.Contains(err.Error(), "invalid plans file "+path+":") {
+			t.Errorf("%s: error %q does not name the file", tc.name, err)
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q does not contain %q", tc.name, err, want)
+			}
+		}
+	}
+}
+
+func TestLoadPlansMissingFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "plans.json")
+	_, err := metering.LoadPlans(path)
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LoadPlans(missing file) = %v, want an error wrapping os.ErrNotExist", err)
+	}
+	if want := "failed to read plans file " + path + ": no such file or directory"; err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+}

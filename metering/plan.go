@@ -3,9 +3,14 @@ package metering
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"os"
+	"reflect"
+	"strings"
 	"time"
 )
 
@@ -89,29 +94,119 @@ func DefaultPlans() Plans {
 	}
 }
 
+// requiredPlans are the plans that every plans file must define. Users
+// created without a plan and users on an unknown plan get free, and the
+// first user gets unlimited.
+var requiredPlans = []string{PlanFree, PlanUnlimited}
+
+// plansFileExample is a minimal valid plans file, shown in errors.
+const plansFileExample = `[{"name":"free","maxJobs":5},{"name":"unlimited"}]`
+
 // LoadPlans reads a JSON array of plans from path. The result replaces the
-// built-in plans, so it must contain every plan that users are on.
+// built-in plans, so it must define the plans free and unlimited. It should
+// define every plan that users are on too, because a user on a missing plan
+// gets the limits of free. Every error names path.
 func LoadPlans(path string) (Plans, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading plans file: %w", err)
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
+		return nil, fmt.Errorf("failed to read plans file %s: %w", path, err)
 	}
 	// A misspelt limit must not pass silently as "unlimited".
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var list []Plan
 	if err := dec.Decode(&list); err != nil {
-		return nil, fmt.Errorf("parsing plans file %s: %w", path, err)
+		return nil, explainDecodeError(path, data, err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("invalid plans file %s: unexpected data after the array of plans at line %d; the file must contain one JSON array, such as %s",
+			path, lineAt(data, dec.InputOffset()), plansFileExample)
+	}
+
 	plans := make(Plans, len(list))
 	for i, p := range list {
 		if err := p.validate(); err != nil {
-			return nil, fmt.Errorf("plans file %s: plan %d: %w", path, i, err)
+			return nil, fmt.Errorf("invalid plans file %s: plan number %d in the array: %w", path, i+1, err)
 		}
 		if _, dup := plans[p.Name]; dup {
-			return nil, fmt.Errorf("plans file %s: plan %q is defined twice", path, p.Name)
+			return nil, fmt.Errorf("invalid plans file %s: plan %q is defined twice", path, p.Name)
 		}
 		plans[p.Name] = p
 	}
+	for _, name := range requiredPlans {
+		if _, ok := plans[name]; !ok {
+			return nil, fmt.Errorf("invalid plans file %s: no plan is named %q; the file replaces the built-in plans and must define the plans %q and %q, such as %s",
+				path, name, PlanFree, PlanUnlimited, plansFileExample)
+		}
+	}
 	return plans, nil
+}
+
+// explainDecodeError turns an error of json.Decoder into one that names
+// the file, the line and the expected shape.
+func explainDecodeError(path string, data []byte, err error) error {
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("invalid plans file %s: the file is empty; it must contain a JSON array of plans, such as %s",
+			path, plansFileExample)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("invalid plans file %s: the JSON ends early; check for a missing ] or }", path)
+	case errors.As(err, &syntaxErr):
+		return fmt.Errorf("invalid plans file %s: invalid JSON at line %d: %w", path, lineAt(data, syntaxErr.Offset), err)
+	case errors.As(err, &typeErr) && typeErr.Type == reflect.TypeFor[[]Plan]():
+		return fmt.Errorf("invalid plans file %s: the file contains a JSON %s, but it must contain a JSON array of plans, such as %s",
+			path, typeErr.Value, plansFileExample)
+	case errors.As(err, &typeErr) && typeErr.Type == reflect.TypeFor[Plan]():
+		return fmt.Errorf("invalid plans file %s: line %d has a JSON %s in the array, but each element must be a plan object, such as %s",
+			path, lineAt(data, typeErr.Offset), typeErr.Value, `{"name":"free","maxJobs":5}`)
+	case errors.As(err, &typeErr):
+		return fmt.Errorf("invalid plans file %s: line %d: field %q is a JSON %s, but it must be a %s",
+			path, lineAt(data, typeErr.Offset), typeErr.Field, typeErr.Value, jsonKind(typeErr.Type))
+	}
+	// encoding/json reports an unknown field with an unexported error type,
+	// so the message is the only way to recognize it.
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("invalid plans file %s: unknown plan field %s; the plan fields are %s",
+			path, field, strings.Join(planFields(), ", "))
+	}
+	return fmt.Errorf("invalid plans file %s: %w", path, err)
+}
+
+// jsonKind returns the JSON kind of value that decodes into t.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "whole number"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Bool:
+		return "boolean"
+	}
+	return t.String()
+}
+
+// planFields returns the JSON names of the fields of [Plan].
+func planFields() []string {
+	t := reflect.TypeFor[Plan]()
+	names := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	return names
+}
+
+// lineAt returns the 1-based line of data that contains the byte at offset.
+func lineAt(data []byte, offset int64) int {
+	offset = min(max(offset, 0), int64(len(data)))
+	return bytes.Count(data[:offset], []byte("\n")) + 1
 }
