@@ -1,10 +1,14 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -109,7 +113,7 @@ func (d *dialect) classify(err error) error {
 
 // openSQLite opens the pools of a SQLite database. path is the part of the
 // DSN after "sqlite:".
-func openSQLite(path string, opts Options) (*Store, error) {
+func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	path = strings.TrimPrefix(path, "//")
 	if path == "" {
 		return nil, errors.New("invalid DSN sqlite: the path is empty; use sqlite:PATH or sqlite::memory:")
@@ -146,6 +150,12 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The driver opens the file at the first connection, and its errors
+	// name no path, so connect now and explain a failure.
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, explainSQLiteOpenError(path, err)
+	}
 
 	readConns := opts.MaxOpenConns
 	if readConns <= 0 {
@@ -158,6 +168,48 @@ func openSQLite(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return &Store{dialect: sqliteDialect, db: db, read: read}, nil
+}
+
+// explainSQLiteOpenError returns an error that names the file and the
+// likely fix for an error of the first connection to the SQLite file at
+// path.
+func explainSQLiteOpenError(path string, err error) error {
+	name := path
+	if abs, absErr := filepath.Abs(path); absErr == nil && abs != path {
+		name = fmt.Sprintf("%s (%s)", path, abs)
+	}
+
+	var sqliteErr *sqlite.Error
+	if !errors.As(err, &sqliteErr) {
+		return fmt.Errorf("sqlstore: error opening SQLite database %s: %w", name, err)
+	}
+	// The low byte of an extended result code is its primary code.
+	switch sqliteErr.Code() & 0xff {
+	case sqlite3.SQLITE_NOTADB:
+		return fmt.Errorf("sqlstore: cannot open %s: the file exists but is not a SQLite database; "+
+			"choose another path, or move the file away to create a new database there: %w", name, err)
+	case sqlite3.SQLITE_CANTOPEN:
+		return fmt.Errorf("sqlstore: cannot open SQLite database %s: %s: %w", name, cantOpenReason(path), err)
+	}
+	return fmt.Errorf("sqlstore: error opening SQLite database %s: %w", name, err)
+}
+
+// cantOpenReason returns the likely reason why SQLite cannot open or
+// create the file at path, from what the file system shows.
+func cantOpenReason(path string) string {
+	dir := filepath.Dir(path)
+	dirInfo, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Sprintf("the directory %s does not exist; create it or choose another path", dir)
+	case err == nil && !dirInfo.IsDir():
+		return fmt.Sprintf("%s is not a directory; choose another path", dir)
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return "the path is a directory; give the path of a file in it, such as " + filepath.Join(path, "recoron.db")
+	}
+	return fmt.Sprintf("the file or the directory %s is not writable by this process; "+
+		"give it write permission or choose another path", dir)
 }
 
 func openSQLiteDB(path string, params url.Values, conns int) (*sql.DB, error) {

@@ -104,7 +104,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	var err error
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		s, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"), opts)
+		s, err = openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), opts)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s, err = openPostgres(dsn, opts)
 	default:

@@ -64,6 +64,62 @@ func TestOpenRejectsBadDSN(t *testing.T) {
 	}
 }
 
+func TestOpenSQLiteErrorsNameThePath(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "notes.txt")
+	mustDo(t, "WriteFile", os.WriteFile(notDB, []byte("these are notes, not a SQLite database file\n"), 0o600))
+
+	cases := []struct {
+		name, path string
+		want       []string
+	}{
+		{"missing directory", filepath.Join(dir, "missing", "recoron.db"),
+			[]string{"the directory " + filepath.Join(dir, "missing") + " does not exist"}},
+		{"parent is a file", filepath.Join(notDB, "recoron.db"),
+			[]string{notDB + " is not a directory"}},
+		{"path is a directory", dir,
+			[]string{"the path is a directory", filepath.Join(dir, "recoron.db")}},
+		{"not a database", notDB,
+			[]string{"is not a SQLite database", "move the file away"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := sqlstore.Open(t.Context(), "sqlite:"+c.path, sqlstore.Options{})
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(sqlite:%s) succeeded, want an error", c.path)
+			}
+			if !strings.Contains(err.Error(), c.path) {
+				t.Errorf("Open(sqlite:%s) error %q does not name the path", c.path, err)
+			}
+			for _, want := range c.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Open(sqlite:%s) error %q does not contain %q", c.path, err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenSQLiteUnwritableDirectory(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may write to any directory")
+	}
+	dir := filepath.Join(t.TempDir(), "readonly")
+	mustDo(t, "Mkdir", os.Mkdir(dir, 0o500))
+	t.Cleanup(func() { os.Chmod(dir, 0o700) })
+
+	path := filepath.Join(dir, "recoron.db")
+	s, err := sqlstore.Open(t.Context(), "sqlite:"+path, sqlstore.Options{})
+	if err == nil {
+		s.Close()
+		t.Fatalf("Open(sqlite:%s) succeeded in a read-only directory", path)
+	}
+	if want := "the file or the directory " + dir + " is not writable"; !strings.Contains(err.Error(), want) {
+		t.Errorf("Open(sqlite:%s) error %q does not contain %q", path, err, want)
+	}
+}
+
 func TestSQLiteReopenKeepsData(t *testing.T) {
 	ctx := t.Context()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
