@@ -83,7 +83,7 @@ func parseNextArgs(args []string, stderr io.Writer) (*nextOptions, error) {
 		fs.PrintDefaults()
 	}
 	zone := fs.String("timezone", "UTC", "IANA `zone` that the fields are read in; a CRON_TZ= prefix in EXPR overrides it")
-	after := fs.String("after", "", "RFC 3339 `time` to list fire times after, and the start of @every schedules (default now)")
+	after := fs.String("after", "", "RFC 3339 `time` to list fire times after, and the start of @every schedules (default now, truncated to the second)")
 	count := fs.Int("count", 5, "`number` of fire times to print, from 1 to 10000")
 
 	fields, err := parseInterleaved(fs, args)
@@ -94,7 +94,9 @@ func parseNextArgs(args []string, stderr io.Writer) (*nextOptions, error) {
 		return nil, err
 	}
 
-	opts := &nextOptions{expr: strings.Join(fields, " "), count: *count, after: time.Now()}
+	// Whole seconds keep the default output free of the clock's fraction
+	// of a second, which @every schedules would otherwise carry.
+	opts := &nextOptions{expr: strings.Join(fields, " "), count: *count, after: time.Now().Truncate(time.Second)}
 	if strings.TrimSpace(opts.expr) == "" {
 		return nil, errors.New("missing EXPR; run recoron-server next -h for the usage")
 	}
@@ -107,12 +109,34 @@ func parseNextArgs(args []string, stderr io.Writer) (*nextOptions, error) {
 	}
 
 	if *after != "" {
-		if opts.after, err = time.Parse(time.RFC3339Nano, *after); err != nil {
-			return nil, fmt.Errorf("invalid --after %q; use an RFC 3339 time such as 2025-03-09T01:30:00-08:00: %w", *after, err)
+		if opts.after, err = parseAfter(*after); err != nil {
+			return nil, err
 		}
 	}
 
 	return opts, nil
+}
+
+// parseAfter parses the value of --after. Its errors name the value and
+// show a valid one in place of the layout strings of package time.
+func parseAfter(value string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, value)
+	if err == nil {
+		return t, nil
+	}
+	// A ParseError has a Message, such as ": month out of range", only
+	// when the value has the right layout but an invalid field.
+	var parseErr *time.ParseError
+	if errors.As(err, &parseErr) && parseErr.Message != "" {
+		return time.Time{}, fmt.Errorf("invalid --after %q%s", value, parseErr.Message)
+	}
+	if _, err := time.Parse(time.DateOnly, value); err == nil {
+		return time.Time{}, fmt.Errorf("invalid --after %q: a date needs a time of day and a zone, such as %sT00:00:00Z", value, value)
+	}
+	if _, err := time.Parse("2006-01-02T15:04:05.999999999", value); err == nil {
+		return time.Time{}, fmt.Errorf("invalid --after %q: the time has no zone; add Z for UTC or an offset, such as %sZ or %s-08:00", value, value, value)
+	}
+	return time.Time{}, fmt.Errorf("invalid --after %q: use an RFC 3339 time with a zone, such as 2026-01-01T00:00:00Z or 2026-03-08T01:30:00-08:00", value)
 }
 
 // parseInterleaved parses flags that may come before, between or after the

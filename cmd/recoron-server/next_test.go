@@ -209,7 +209,13 @@ func TestRunNextArguments(t *testing.T) {
 		{"unknown zone", []string{"--timezone", "Mars/Base", "0 9 * * *"},
 			nextExitUsage, "", `invalid --timezone "Mars/Base"`},
 		{"invalid after", []string{"--after", "tomorrow", "0 9 * * *"},
-			nextExitUsage, "", `invalid --after "tomorrow"`},
+			nextExitUsage, "", `invalid --after "tomorrow": use an RFC 3339 time with a zone, such as 2026-01-01T00:00:00Z`},
+		{"after is a date", []string{"--after", "2026-01-01", "0 9 * * *"},
+			nextExitUsage, "", `invalid --after "2026-01-01": a date needs a time of day and a zone, such as 2026-01-01T00:00:00Z`},
+		{"after out of range", []string{"--after", "2026-13-01T00:00:00Z", "0 9 * * *"},
+			nextExitUsage, "", `invalid --after "2026-13-01T00:00:00Z": month out of range`},
+		{"after has no zone", []string{"--after", "2026-01-01T09:00:00", "0 9 * * *"},
+			nextExitUsage, "", "add Z for UTC or an offset, such as 2026-01-01T09:00:00Z"},
 		{"unknown flag", []string{"--every", "0 9 * * *"},
 			nextExitUsage, "", "flag provided but not defined"},
 		{"help", []string{"-h"},
@@ -250,5 +256,52 @@ func TestRunNextDefaultsToNow(t *testing.T) {
 	}
 	if !got.After(before) || got.After(time.Now().Add(2*time.Second)) {
 		t.Errorf("first fire time %s is not within a second after the call at %s", got, before)
+	}
+}
+
+func TestRunNextAfterErrorHidesLayout(t *testing.T) {
+	t.Parallel()
+
+	for _, after := range []string{"tomorrow", "2026-01-01", "2026-01-01T09:00:00", "2026-13-01T00:00:00Z"} {
+		var stdout, stderr bytes.Buffer
+		if code := runNext([]string{"--after", after, "0 9 * * *"}, &stdout, &stderr); code != nextExitUsage {
+			t.Errorf("runNext(--after %q) = %d, want %d", after, code, nextExitUsage)
+		}
+		if strings.Contains(stderr.String(), "2006") {
+			t.Errorf("runNext(--after %q) stderr shows a layout of package time: %q", after, stderr.String())
+		}
+	}
+}
+
+func TestRunNextDefaultAnchorIsWholeSecond(t *testing.T) {
+	t.Parallel()
+
+	before := time.Now()
+	var stdout, stderr bytes.Buffer
+	if code := runNext([]string{"--count", "2", "@every 90s"}, &stdout, &stderr); code != nextExitOK {
+		t.Fatalf("runNext = %d, stderr %q", code, stderr.String())
+	}
+
+	lines := strings.Fields(stdout.String())
+	if len(lines) != 2 {
+		t.Fatalf("runNext printed %q, want 2 times", lines)
+	}
+	var times []time.Time
+	for _, line := range lines {
+		if strings.Contains(line, ".") {
+			t.Errorf("line %q has a fraction of a second", line)
+		}
+		at, err := time.Parse(time.RFC3339, line)
+		if err != nil {
+			t.Fatalf("parse output line %q: %v", line, err)
+		}
+		times = append(times, at)
+	}
+	earliest := before.Truncate(time.Second).Add(90 * time.Second)
+	if times[0].Before(earliest) || times[0].After(time.Now().Add(90*time.Second)) {
+		t.Errorf("first fire time %s is not 90s after the call at %s, truncated to the second", times[0], before)
+	}
+	if gap := times[1].Sub(times[0]); gap != 90*time.Second {
+		t.Errorf("gap between the fire times = %s, want 1m30s", gap)
 	}
 }
