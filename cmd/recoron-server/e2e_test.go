@@ -70,12 +70,19 @@ func startServer(t *testing.T, env ...string) *serverProcess {
 
 func startBinary(t *testing.T, build func() (string, error), env ...string) *serverProcess {
 	t.Helper()
+	return startBinaryWithArgs(t, build, nil, env...)
+}
+
+// startBinaryWithArgs is startBinary with extra flags, which override the
+// defaults of startBinary.
+func startBinaryWithArgs(t *testing.T, build func() (string, error), args []string, env ...string) *serverProcess {
+	t.Helper()
 	bin, err := build()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := &serverProcess{token: "e2e-token-0123456789abcdef", exited: make(chan error, 1)}
-	p.cmd = exec.Command(bin, "--addr", "127.0.0.1:0", "--shutdown-timeout", "5s")
+	p.cmd = exec.Command(bin, append([]string{"--addr", "127.0.0.1:0", "--shutdown-timeout", "5s"}, args...)...)
 	// The default database is a file in the working directory, so each
 	// server gets its own directory.
 	p.cmd.Dir = t.TempDir()

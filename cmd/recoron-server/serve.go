@@ -72,7 +72,7 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	fs.StringVar(&cfg.dbSchema, "db-schema", envOr("RECORON_DB_SCHEMA", ""),
 		"PostgreSQL schema holding the tables, created if missing; default public (env RECORON_DB_SCHEMA)")
 	fs.StringVar(&cfg.plansFile, "plans", envOr("RECORON_PLANS", ""),
-		"JSON plans file replacing the built-in plans (env RECORON_PLANS)")
+		"JSON file with an array of plans that replaces the built-in plans; it must define plans named free and unlimited (env RECORON_PLANS)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-targets", allowDefault,
 		"let jobs call loopback and private addresses (env RECORON_ALLOW_PRIVATE_TARGETS)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second,
@@ -103,12 +103,16 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 }
 
 // openStore opens the database named by dsn: "memory" for the go-memdb
-// store, anything else for the SQL store.
+// store, a sqlite: or PostgreSQL DSN for the SQL store.
 func openStore(ctx context.Context, dsn, schema string, logger *slog.Logger) (store.Store, error) {
-	if dsn == "memory" {
+	switch {
+	case dsn == "memory":
 		return memstore.New(), nil
+	case strings.HasPrefix(dsn, "sqlite:"), !singleInstance(dsn):
+		return sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: logger, Schema: schema})
 	}
-	return sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: logger, Schema: schema})
+	return nil, fmt.Errorf("unsupported database %q in --db or RECORON_DB; use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory",
+		redactDSN(dsn))
 }
 
 // singleInstance reports whether dsn names a database that only one server
@@ -147,13 +151,68 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "recoron-server:", err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer notifyStopSignals(cfg, logger, cancel)()
+
 	if err := serve(ctx, cfg, logger, stdout); err != nil {
 		logger.Error("server failed", slog.Any("err", err))
 		return 1
 	}
 	return 0
+}
+
+// notifyStopSignals calls cancel at the first SIGINT or SIGTERM, which
+// starts a graceful stop, and exits the process with status 1 at the
+// second. The returned function stops watching for signals.
+func notifyStopSignals(cfg *serveConfig, logger *slog.Logger, cancel context.CancelFunc) (release func()) {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go watchSignals(signals, done,
+		func(sig os.Signal) {
+			logger.Info("stop signal received; send it again to exit without waiting for runs in flight",
+				slog.String("signal", sig.String()))
+			cancel()
+		},
+		func(sig os.Signal) {
+			logger.Warn("second stop signal received; exiting without waiting for runs in flight",
+				slog.String("signal", sig.String()), slog.String("abandoned_runs", abandonedRunsNote(cfg)))
+			os.Exit(1)
+		})
+	return func() {
+		signal.Stop(signals)
+		close(done)
+	}
+}
+
+// watchSignals calls stop at the first signal and abort at the second,
+// and returns after the second signal or when done is closed.
+func watchSignals(signals <-chan os.Signal, done <-chan struct{}, stop, abort func(os.Signal)) {
+	select {
+	case sig := <-signals:
+		stop(sig)
+	case <-done:
+		return
+	}
+	select {
+	case sig := <-signals:
+		abort(sig)
+	case <-done:
+	}
+}
+
+// abandonedRunsNote returns what becomes of the runs in flight when the
+// server exits without waiting for them.
+func abandonedRunsNote(cfg *serveConfig) string {
+	switch {
+	case cfg.db == "memory":
+		return "they are lost with the in-memory database"
+	case singleInstance(cfg.db):
+		return "the next start on this database records them as interrupted"
+	}
+	return fmt.Sprintf("the instances sharing this database record them as interrupted once the lease of this instance (%s) lapses",
+		cfg.instanceLease)
 }
 
 func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io.Writer) (err error) {
