@@ -169,7 +169,10 @@ func TestClusterFiresEachSlotOnce(t *testing.T) {
 	t.Logf("checked %d slots from %s to %s; instance killed at %s; %d claimed by it and lost",
 		slots, checkFrom.Format(time.TimeOnly), checkUntil.Format(time.TimeOnly),
 		killedAt.Format(time.TimeOnly), lostInKill)
-	if lostInKill > 5 {
+	// The killed instance claims about a third of each second's slots.
+	// Losing more than a tenth of all jobs' slots would mean claims wait
+	// long before their calls, even on a loaded machine.
+	if lostInKill > jobs/10 {
 		t.Errorf("%d slots were lost with the killed instance; the claim-to-send window is too wide", lostInKill)
 	}
 	if missing > 0 {
