@@ -91,8 +91,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 
 // CreateUser creates a user on plan with a first key holding every scope,
 // and returns the user, the key and its token. An empty token makes a
-// random one.
+// random one. The name follows the rules of key names and is stored
+// trimmed.
 func (s *Service) CreateUser(ctx context.Context, name, plan, token string) (*store.User, *store.APIKey, string, error) {
+	verr := &ValidationError{}
+	name = checkName(verr, name, "ユーザー")
+	if err := verr.orNil(); err != nil {
+		return nil, nil, "", err
+	}
 	if _, ok := s.plans[plan]; !ok {
 		return nil, nil, "", fmt.Errorf("unknown plan %q; known plans: %s", plan, strings.Join(s.planNames(), ", "))
 	}
@@ -156,20 +162,28 @@ type KeyInput struct {
 	ExpiresAt time.Time
 }
 
-// CreateKey creates a key for the caller's user with a subset of the
-// caller's scopes, and returns it with its token.
-func (s *Service) CreateKey(ctx context.Context, p *Principal, in KeyInput) (*store.APIKey, string, error) {
-	verr := &ValidationError{}
-	rejectControl(verr, map[string]string{"name": in.Name})
-	name := strings.TrimSpace(in.Name)
-	scopes := strings.Join(AllScopes, ", ")
+// checkName validates the name of a key or a user and returns it trimmed:
+// it must have 1 to maxNameLen bytes after trimming, be valid UTF-8 and
+// contain no NUL. kindJA names the record in the Japanese message.
+func checkName(verr *ValidationError, raw, kindJA string) string {
+	rejectControl(verr, map[string]string{"name": raw})
+	name := strings.TrimSpace(raw)
 	switch {
 	case name == "":
-		verr.add("name", "name is required", "name が指定されていません。キーの名前を指定してください")
+		verr.add("name", "name is required", "name が指定されていません。"+kindJA+"の名前を指定してください")
 	case len(name) > maxNameLen:
 		verr.add("name", fmt.Sprintf("name is %d bytes long; the maximum is %d", len(name), maxNameLen),
 			fmt.Sprintf("name が %d バイトあります。%d バイト以内にしてください", len(name), maxNameLen))
 	}
+	return name
+}
+
+// checkKeyInput validates a request to create a key, adding the errors to
+// verr, and returns the request with the name trimmed and the scopes
+// sorted without duplicates.
+func (s *Service) checkKeyInput(verr *ValidationError, in KeyInput) KeyInput {
+	in.Name = checkName(verr, in.Name, "キー")
+	scopes := strings.Join(AllScopes, ", ")
 	if len(in.Scopes) == 0 {
 		verr.add("scopes", "scopes must list at least one of "+scopes,
 			"scopes が空です。"+scopes+" のうち 1 つ以上を指定してください")
@@ -185,20 +199,78 @@ func (s *Service) CreateKey(ctx context.Context, p *Principal, in KeyInput) (*st
 		verr.add("expiresAt", fmt.Sprintf("expiresAt %s is not in the future", expires),
 			fmt.Sprintf("expiresAt %s は未来の時刻ではありません。現在より後の時刻を指定するか、期限を設けない場合は省略してください", expires))
 	}
+	in.Scopes = slices.Clone(in.Scopes)
+	slices.Sort(in.Scopes)
+	in.Scopes = slices.Compact(in.Scopes)
+	return in
+}
+
+// checkOutlives adds an error to verr when a key expiring at expires
+// would outlive creator, the key that creates it. A key that never
+// expires outlives every key that does.
+func checkOutlives(verr *ValidationError, creator *store.APIKey, expires time.Time) {
+	if creator.ExpiresAt.IsZero() {
+		return
+	}
+	limit := creator.ExpiresAt.UTC().Format(scheduler.TimeFormat)
+	switch {
+	case expires.IsZero():
+		verr.add("expiresAt",
+			fmt.Sprintf("expiresAt is missing, but the key making this request expires at %s and cannot create a key that outlives it; set expiresAt on or before %s", limit, limit),
+			fmt.Sprintf("expiresAt が指定されていません。このリクエストに使っているキーは %s に期限切れになり、それより長く有効なキーは作成できません。expiresAt に %s 以前の時刻を指定してください", limit, limit))
+	case expires.After(creator.ExpiresAt):
+		requested := expires.UTC().Format(scheduler.TimeFormat)
+		verr.add("expiresAt",
+			fmt.Sprintf("expiresAt %s is after %s, when the key making this request expires, and a key cannot create a key that outlives it; set expiresAt on or before %s", requested, limit, limit),
+			fmt.Sprintf("expiresAt %s は、このリクエストに使っているキーの有効期限 %s より後です。それより長く有効なキーは作成できません。expiresAt に %s 以前の時刻を指定してください", requested, limit, limit))
+	}
+}
+
+// CreateKey creates a key for the caller's user with a subset of the
+// caller's scopes, and returns it with its token. The new key cannot
+// outlive the caller's key: when the caller's key expires, the new key
+// must expire at the same time or earlier.
+func (s *Service) CreateKey(ctx context.Context, p *Principal, in KeyInput) (*store.APIKey, string, error) {
+	verr := &ValidationError{}
+	in = s.checkKeyInput(verr, in)
+	checkOutlives(verr, p.Key, in.ExpiresAt)
 	if err := verr.orNil(); err != nil {
 		return nil, "", err
 	}
-	slices.Sort(in.Scopes)
-	in.Scopes = slices.Compact(in.Scopes)
 	for _, sc := range in.Scopes {
 		if !p.HasScope(sc) {
 			return nil, "", &ScopeError{Scope: sc}
 		}
 	}
+	return s.insertKey(ctx, p.User, in)
+}
 
-	plan := s.Plan(p.User)
+// CreateUserKey creates a key for the user with the given id on behalf of
+// an administrator, and returns it with its token. Unlike [Service.CreateKey]
+// it takes any valid scopes and expiry, but the user's plan limit on keys
+// still applies.
+func (s *Service) CreateUserKey(ctx context.Context, userID string, in KeyInput) (*store.APIKey, string, error) {
+	verr := &ValidationError{}
+	in = s.checkKeyInput(verr, in)
+	if err := verr.orNil(); err != nil {
+		return nil, "", err
+	}
+	user, err := s.store.GetUser(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", fmt.Errorf("user %s: %w", userID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return s.insertKey(ctx, user, in)
+}
+
+// insertKey stores a new key of user from a validated request, within the
+// user's plan limit on keys.
+func (s *Service) insertKey(ctx context.Context, user *store.User, in KeyInput) (*store.APIKey, string, error) {
+	plan := s.Plan(user)
 	token := NewToken()
-	key := newKey(p.User.ID, name, in.Scopes, token, s.Now(), in.ExpiresAt)
+	key := newKey(user.ID, in.Name, in.Scopes, token, s.Now(), in.ExpiresAt)
 	err := s.store.CreateAPIKey(ctx, key, plan.MaxAPIKeys)
 	if errors.Is(err, store.ErrLimitExceeded) {
 		return nil, "", &LimitError{Plan: plan.Name, Limit: LimitAPIKeys, Value: int64(plan.MaxAPIKeys)}
@@ -240,23 +312,49 @@ func (s *Service) withPendingUse(k *store.APIKey) {
 	}
 }
 
-// ErrLastKey reports an attempt to delete a user's only API key, which
-// would lock the user out.
-var ErrLastKey = errors.New("cannot delete the last API key of a user")
+// ErrLastKey is the reason [Service.DeleteKey] rejects a delete: a user
+// must keep a key that holds every scope and has not expired, because only
+// such a key can create keys with every scope.
+var ErrLastKey = errors.New("the user would have no unexpired API key with every scope")
 
-// DeleteKey revokes one of the caller's keys at once. The user's last key
-// cannot be deleted.
+// fullAccess reports whether k holds every scope and is unexpired at now.
+func fullAccess(k *store.APIKey, now time.Time) bool {
+	if !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt) {
+		return false
+	}
+	for _, sc := range AllScopes {
+		if !slices.Contains(k.Scopes, sc) {
+			return false
+		}
+	}
+	return true
+}
+
+// DeleteKey revokes one of the caller's keys at once, unless the user would
+// then have no unexpired key with every scope. The caller's own key may be
+// deleted under the same rule. The store checks the rule in the delete's
+// transaction, so concurrent deletes cannot together remove every such
+// key.
+//
+// NOTE: a full key that expires later counts as kept, so a user whose full
+// keys all expire loses every scope at the last expiry. An administrator
+// can then run "recoron-server users create-key".
 func (s *Service) DeleteKey(ctx context.Context, p *Principal, id string) error {
-	keys, err := s.store.ListAPIKeys(ctx, p.User.ID)
-	if err != nil {
-		return err
-	}
-	if len(keys) == 1 && keys[0].ID == id {
+	now := s.Now()
+	keepsFullKey := func(remaining []*store.APIKey) error {
+		for _, k := range remaining {
+			if fullAccess(k, now) {
+				return nil
+			}
+		}
+		scopes := strings.Join(AllScopes, ", ")
 		return &ValidationError{Fields: []FieldError{{Field: "id",
-			Message:   ErrLastKey.Error() + "; create another key with write:keys first, then delete this one",
-			MessageJA: "ユーザーの最後の API キーは削除できません。先に write:keys を持つ別のキーを作成してから、このキーを削除してください"}}}
+			Message: fmt.Sprintf("cannot delete key %s: %v (%s); create a key with every scope first, then delete this one",
+				id, ErrLastKey, scopes),
+			MessageJA: fmt.Sprintf("キー %s は削除できません。削除すると、有効期限内ですべてのスコープ (%s) を持つキーがユーザーに残りません。"+
+				"先にすべてのスコープを持つキーを作成してから、このキーを削除してください", id, scopes)}}}
 	}
-	err = s.store.DeleteAPIKey(ctx, p.User.ID, id, s.Now())
+	err := s.store.DeleteAPIKey(ctx, p.User.ID, id, now, keepsFullKey)
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrNotFound
 	}
@@ -282,12 +380,33 @@ func (s *Service) SetPlan(ctx context.Context, userID, plan string) (*store.User
 	return u, nil
 }
 
-// MarkPaid records whether a user's month has been paid.
+// MarkPaid records whether a user's month has been paid. The month must
+// lie between the month the user was created and the current month, in
+// UTC.
 func (s *Service) MarkPaid(ctx context.Context, userID string, year int, month time.Month, paid bool) error {
-	if _, err := s.store.GetUser(ctx, userID); errors.Is(err, store.ErrNotFound) {
+	u, err := s.store.GetUser(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("user %s: %w", userID, ErrNotFound)
-	} else if err != nil {
+	}
+	if err != nil {
 		return err
+	}
+
+	monthOf := func(t time.Time) time.Time {
+		t = t.UTC()
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	requested := time.Date(year, month, 1, 0, 0, 0, 0, time.UTC)
+	first, current := monthOf(u.CreatedAt), monthOf(s.Now())
+	if requested.Before(first) || requested.After(current) {
+		const layout = "2006-01"
+		verr := &ValidationError{}
+		verr.add("month",
+			fmt.Sprintf("month %s is outside the months of user %s; use a month from %s, when the user was created, to %s, the current month (UTC)",
+				requested.Format(layout), u.ID, first.Format(layout), current.Format(layout)),
+			fmt.Sprintf("%s はユーザー %s の対象外の月です。ユーザーを作成した %s から今月 %s (UTC) までの月を指定してください",
+				requested.Format(layout), u.ID, first.Format(layout), current.Format(layout)))
+		return verr
 	}
 	return s.store.SetMonthPaid(ctx, userID, year, month, paid)
 }

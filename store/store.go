@@ -50,8 +50,14 @@ type Store interface {
 	// ListAPIKeys returns the user's keys, oldest first.
 	ListAPIKeys(ctx context.Context, userID string) ([]*APIKey, error)
 	// DeleteAPIKey removes the user's key and counts the deletion in the
-	// daily activity for now.
-	DeleteAPIKey(ctx context.Context, userID, id string, now time.Time) error
+	// daily activity for now. When check is not nil, DeleteAPIKey calls it
+	// in the same transaction, after finding the key, with the user's
+	// other keys, oldest first. When check returns an error, nothing is
+	// deleted and DeleteAPIKey returns that error unwrapped. Deletes of
+	// one user's keys run one after another, so each check receives the keys
+	// that earlier deletes left. The backend holds a write lock while check
+	// runs, so check must be quick and must not call the store.
+	DeleteAPIKey(ctx context.Context, userID, id string, now time.Time, check func(remaining []*APIKey) error) error
 	// TouchAPIKeys sets lastUsedAt of each key id to the given time when it
 	// is later than the stored one. Unknown ids are ignored.
 	TouchAPIKeys(ctx context.Context, used map[string]time.Time) error

@@ -67,12 +67,28 @@ func (s *Store) ListAPIKeys(ctx context.Context, userID string) ([]*store.APIKey
 	return out, nil
 }
 
-// DeleteAPIKey implements [store.Store].
-func (s *Store) DeleteAPIKey(ctx context.Context, userID, id string, now time.Time) error {
+// DeleteAPIKey implements [store.Store]. go-memdb admits one write
+// transaction at a time, so check and delete are atomic.
+func (s *Store) DeleteAPIKey(ctx context.Context, userID, id string, now time.Time, check func(remaining []*store.APIKey) error) error {
 	return s.write(func(txn *memdb.Txn) error {
 		k, err := first[store.APIKey](txn, "keys", "user", userID, id)
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			keys, err := list[store.APIKey](txn, "keys", "user_prefix", store.Page{}, userID)
+			if err != nil {
+				return err
+			}
+			remaining := make([]*store.APIKey, 0, len(keys))
+			for _, other := range keys {
+				if other.ID != id {
+					remaining = append(remaining, other.Clone())
+				}
+			}
+			if err := check(remaining); err != nil {
+				return err
+			}
 		}
 		if err := txn.Delete("keys", k); err != nil {
 			return err

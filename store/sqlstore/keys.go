@@ -80,9 +80,20 @@ func (s *Store) ListAPIKeys(ctx context.Context, userID string) ([]*store.APIKey
 	return collect(rows, scanKey)
 }
 
-// DeleteAPIKey implements [store.Store].
-func (s *Store) DeleteAPIKey(ctx context.Context, userID, id string, now time.Time) error {
+// DeleteAPIKey implements [store.Store]. The transaction locks the user's
+// row first, as key creation does, so a check never runs while another
+// transaction changes the user's keys.
+func (s *Store) DeleteAPIKey(ctx context.Context, userID, id string, now time.Time, check func(remaining []*store.APIKey) error) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockUser(ctx, tx, userID); err != nil {
+			return err
+		}
+		if check != nil {
+			if err := s.checkRemainingKeys(ctx, tx, userID, id, check); err != nil {
+				return err
+			}
+		}
+
 		res, err := s.exec(ctx, tx, "DELETE FROM api_keys WHERE id = ? AND user_id = ?", id, userID)
 		if err != nil {
 			return fmt.Errorf("sqlstore: error deleting api key %s: %w", id, err)
@@ -93,6 +104,33 @@ func (s *Store) DeleteAPIKey(ctx context.Context, userID, id string, now time.Ti
 
 		return s.addUsage(ctx, tx, userID, now, store.DailyUsage{APIKeysDeleted: 1})
 	})
+}
+
+// checkRemainingKeys calls check with the user's keys other than id, or
+// returns ErrNotFound when the user has no key id.
+func (s *Store) checkRemainingKeys(ctx context.Context, tx *sql.Tx, userID, id string, check func([]*store.APIKey) error) error {
+	rows, err := s.query(ctx, tx, "SELECT "+keyColumns+" FROM api_keys WHERE user_id = ? ORDER BY id", userID)
+	if err != nil {
+		return fmt.Errorf("sqlstore: error listing api keys of user %s: %w", userID, err)
+	}
+	keys, err := collect(rows, scanKey)
+	if err != nil {
+		return err
+	}
+
+	found := false
+	remaining := make([]*store.APIKey, 0, len(keys))
+	for _, k := range keys {
+		if k.ID == id {
+			found = true
+			continue
+		}
+		remaining = append(remaining, k)
+	}
+	if !found {
+		return fmt.Errorf("api key %s: %w", id, store.ErrNotFound)
+	}
+	return check(remaining)
 }
 
 // TouchAPIKeys implements [store.Store].

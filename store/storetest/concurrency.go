@@ -14,6 +14,8 @@ var concurrencyTests = []test{
 	{"CreateJobBatchesLimit", testConcurrentJobBatches},
 	{"BeginExecutionBudget", testConcurrentBeginExecution},
 	{"CreateAPIKeyLimit", testConcurrentCreateKeys},
+	{"DeleteAPIKeyCheck", testConcurrentDeleteKeys},
+	{"DeleteLastTwoKeys", testConcurrentDeleteLastTwo},
 	{"AddAPICalls", testConcurrentAddAPICalls},
 	{"TouchAPIKeys", testConcurrentTouch},
 	{"FinishExecutionRetention", testConcurrentFinish},
@@ -135,6 +137,98 @@ func testConcurrentCreateKeys(t *testing.T, f *fixture) {
 	day := f.usage(u.ID, base).Day
 	if day.APIKeysCreated != 5 || day.PeakAPIKeys != 5 {
 		t.Errorf("APIKeysCreated = %d and PeakAPIKeys = %d, want 5 and 5", day.APIKeysCreated, day.PeakAPIKeys)
+	}
+}
+
+// keepOne is a delete check that keeps at least one key of the user.
+func keepOne(remaining []*store.APIKey) error {
+	if len(remaining) == 0 {
+		return errKeepKey
+	}
+	return nil
+}
+
+// deleteOutcome counts the results of concurrent deletes whose check may
+// reject them.
+type deleteOutcome struct {
+	mu       sync.Mutex
+	ok       int
+	rejected int
+	other    []error
+}
+
+func (o *deleteOutcome) add(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case err == nil:
+		o.ok++
+	case errors.Is(err, errKeepKey):
+		o.rejected++
+	default:
+		o.other = append(o.other, err)
+	}
+}
+
+func testConcurrentDeleteKeys(t *testing.T, f *fixture) {
+	u := f.user()
+	keys := make([]*store.APIKey, callers)
+	for i := range keys {
+		keys[i] = f.key(u.ID)
+	}
+
+	// Each caller deletes a different key, and each check passes on its
+	// own, so only a check that sees the other deletes stops the last one.
+	var o deleteOutcome
+	parallel(func(i int) {
+		o.add(f.s.DeleteAPIKey(f.ctx, u.ID, keys[i].ID, base, keepOne))
+	})
+
+	for _, err := range o.other {
+		t.Errorf("DeleteAPIKey: unexpected error: %v", err)
+	}
+	if o.ok != callers-1 || o.rejected != 1 {
+		t.Errorf("%d concurrent deletes that keep one key: %d succeeded and %d were rejected, want %d and 1",
+			callers, o.ok, o.rejected, callers-1)
+	}
+	left, err := f.s.ListAPIKeys(f.ctx, u.ID)
+	wantNoErr(t, "ListAPIKeys", err)
+	if len(left) != 1 {
+		t.Errorf("the user has %d keys after the deletes, want 1", len(left))
+	}
+	if got := f.usage(u.ID, base).Day.APIKeysDeleted; got != callers-1 {
+		t.Errorf("APIKeysDeleted = %d, want %d", got, callers-1)
+	}
+}
+
+func testConcurrentDeleteLastTwo(t *testing.T, f *fixture) {
+	// Many users, each deleting their two keys at once, give the race
+	// many chances to show.
+	users := make([]*store.User, callers/2)
+	keys := make([]*store.APIKey, 0, callers)
+	for i := range users {
+		users[i] = f.user()
+		keys = append(keys, f.key(users[i].ID), f.key(users[i].ID))
+	}
+
+	var o deleteOutcome
+	parallel(func(i int) {
+		o.add(f.s.DeleteAPIKey(f.ctx, keys[i].UserID, keys[i].ID, base, keepOne))
+	})
+
+	for _, err := range o.other {
+		t.Errorf("DeleteAPIKey: unexpected error: %v", err)
+	}
+	if o.ok != len(users) || o.rejected != len(users) {
+		t.Errorf("concurrent deletes of both keys of %d users: %d succeeded and %d were rejected, want %d and %d",
+			len(users), o.ok, o.rejected, len(users), len(users))
+	}
+	for _, u := range users {
+		left, err := f.s.ListAPIKeys(f.ctx, u.ID)
+		wantNoErr(t, "ListAPIKeys", err)
+		if len(left) != 1 {
+			t.Errorf("user %s has %d keys after deleting both at once, want 1", u.ID, len(left))
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ var keyTests = []test{
 	{"CreateConflict", testKeyConflict},
 	{"CreateLimit", testKeyLimit},
 	{"Delete", testDeleteKey},
+	{"DeleteCheck", testDeleteKeyCheck},
 	{"UsageCounters", testKeyUsage},
 	{"Touch", testTouchKeys},
 }
@@ -68,7 +70,7 @@ func testKeyIsolation(t *testing.T, f *fixture) {
 	_, err := f.s.GetAPIKey(f.ctx, other.ID, k.ID)
 	wantErr(t, "GetAPIKey of another user's key", err, store.ErrNotFound)
 
-	err = f.s.DeleteAPIKey(f.ctx, other.ID, k.ID, base)
+	err = f.s.DeleteAPIKey(f.ctx, other.ID, k.ID, base, nil)
 	wantErr(t, "DeleteAPIKey of another user's key", err, store.ErrNotFound)
 	if _, err := f.s.GetAPIKey(f.ctx, owner.ID, k.ID); err != nil {
 		t.Errorf("GetAPIKey after another user's delete: %v", err)
@@ -137,7 +139,7 @@ func testKeyLimit(t *testing.T, f *fixture) {
 	}
 
 	// Deleting a key frees a place under the limit.
-	wantNoErr(t, "DeleteAPIKey", f.s.DeleteAPIKey(f.ctx, u.ID, list[0].ID, base))
+	wantNoErr(t, "DeleteAPIKey", f.s.DeleteAPIKey(f.ctx, u.ID, list[0].ID, base, nil))
 	wantNoErr(t, "CreateAPIKey after a delete", f.s.CreateAPIKey(f.ctx, newKey(u.ID), 4))
 	err = f.s.CreateAPIKey(f.ctx, newKey(u.ID), 4)
 	wantErr(t, "CreateAPIKey over the limit after a delete", err, store.ErrLimitExceeded)
@@ -148,13 +150,13 @@ func testDeleteKey(t *testing.T, f *fixture) {
 	k, kept := f.key(u.ID), f.key(u.ID)
 	now := base.Add(36 * time.Hour) // the day after the creation
 
-	wantNoErr(t, "DeleteAPIKey", f.s.DeleteAPIKey(f.ctx, u.ID, k.ID, now))
+	wantNoErr(t, "DeleteAPIKey", f.s.DeleteAPIKey(f.ctx, u.ID, k.ID, now, nil))
 
 	_, err := f.s.GetAPIKey(f.ctx, u.ID, k.ID)
 	wantErr(t, "GetAPIKey of a deleted key", err, store.ErrNotFound)
 	_, err = f.s.GetAPIKeyByHash(f.ctx, k.Hash)
 	wantErr(t, "GetAPIKeyByHash of a deleted key", err, store.ErrNotFound)
-	err = f.s.DeleteAPIKey(f.ctx, u.ID, k.ID, now)
+	err = f.s.DeleteAPIKey(f.ctx, u.ID, k.ID, now, nil)
 	wantErr(t, "DeleteAPIKey of a deleted key", err, store.ErrNotFound)
 
 	list, err := f.s.ListAPIKeys(f.ctx, u.ID)
@@ -169,6 +171,77 @@ func testDeleteKey(t *testing.T, f *fixture) {
 	}
 }
 
+// errKeepKey is the error of the delete checks in the suite.
+var errKeepKey = errors.New("the check rejected the delete")
+
+func testDeleteKeyCheck(t *testing.T, f *fixture) {
+	u, other := f.user(), f.user()
+	first, second, third := f.key(u.ID), f.key(u.ID), f.key(u.ID)
+	f.key(other.ID)
+
+	// The check gets the user's other keys, oldest first, with every field.
+	var seen []*store.APIKey
+	err := f.s.DeleteAPIKey(f.ctx, u.ID, second.ID, base, func(remaining []*store.APIKey) error {
+		seen = remaining
+		return errKeepKey
+	})
+	if err != errKeepKey {
+		t.Errorf("DeleteAPIKey rejected by its check returned %v, want the check's error unwrapped", err)
+	}
+	sameIDs(t, "keys passed to the check", ids(seen, keyID), []string{first.ID, third.ID})
+	for i, want := range []*store.APIKey{first, third} {
+		if i < len(seen) {
+			sameRecord(t, "key passed to the check", seen[i], want, normKey)
+		}
+	}
+	if _, err := f.s.GetAPIKey(f.ctx, u.ID, second.ID); err != nil {
+		t.Errorf("GetAPIKey of a key whose delete was rejected: %v", err)
+	}
+	if got := f.usage(u.ID, base).Day.APIKeysDeleted; got != 0 {
+		t.Errorf("APIKeysDeleted after a rejected delete = %d, want 0", got)
+	}
+
+	// A missing key or another user's key fails before the check runs.
+	called := false
+	mustNotRun := func([]*store.APIKey) error {
+		called = true
+		return nil
+	}
+	err = f.s.DeleteAPIKey(f.ctx, u.ID, "key_unknown", base, mustNotRun)
+	wantErr(t, "DeleteAPIKey of an unknown key with a check", err, store.ErrNotFound)
+	err = f.s.DeleteAPIKey(f.ctx, other.ID, first.ID, base, mustNotRun)
+	wantErr(t, "DeleteAPIKey of another user's key with a check", err, store.ErrNotFound)
+	if called {
+		t.Error("DeleteAPIKey called the check of a key that is not the user's")
+	}
+
+	// A check that returns nil lets the delete through.
+	accept := func([]*store.APIKey) error { return nil }
+	wantNoErr(t, "DeleteAPIKey accepted by its check", f.s.DeleteAPIKey(f.ctx, u.ID, second.ID, base, accept))
+	_, err = f.s.GetAPIKey(f.ctx, u.ID, second.ID)
+	wantErr(t, "GetAPIKey of a key deleted after its check", err, store.ErrNotFound)
+	if got := f.usage(u.ID, base).Day.APIKeysDeleted; got != 1 {
+		t.Errorf("APIKeysDeleted after an accepted delete = %d, want 1", got)
+	}
+
+	// The check of the last key receives an empty list.
+	wantNoErr(t, "DeleteAPIKey", f.s.DeleteAPIKey(f.ctx, u.ID, first.ID, base, nil))
+	seen = nil
+	err = f.s.DeleteAPIKey(f.ctx, u.ID, third.ID, base, func(remaining []*store.APIKey) error {
+		seen = remaining
+		if len(remaining) == 0 {
+			return errKeepKey
+		}
+		return nil
+	})
+	if err != errKeepKey {
+		t.Errorf("DeleteAPIKey of the last key returned %v, want the check's error", err)
+	}
+	if len(seen) != 0 {
+		t.Errorf("the check of the last key got keys %v, want none", ids(seen, keyID))
+	}
+}
+
 func testKeyUsage(t *testing.T, f *fixture) {
 	u := f.user()
 	var keys []*store.APIKey
@@ -176,7 +249,7 @@ func testKeyUsage(t *testing.T, f *fixture) {
 		keys = append(keys, f.key(u.ID))
 	}
 	for _, k := range keys[:2] {
-		wantNoErr(t, "DeleteAPIKey", f.s.DeleteAPIKey(f.ctx, u.ID, k.ID, base))
+		wantNoErr(t, "DeleteAPIKey", f.s.DeleteAPIKey(f.ctx, u.ID, k.ID, base, nil))
 	}
 	f.key(u.ID)
 
