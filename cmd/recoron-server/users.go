@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,12 +19,44 @@ import (
 
 const usersUsage = `Usage:
   recoron-server users create --db DSN --name NAME [--plan PLAN]
+  recoron-server users create-key --db DSN --user USER_ID [--name NAME] [--scopes S1,S2,...] [--expires RFC3339]
   recoron-server users list --db DSN
   recoron-server users set-plan --db DSN --id USER_ID --plan PLAN
   recoron-server users mark-paid --db DSN --id USER_ID --month YYYY-MM [--unpaid]
 
-Each command also takes --plans FILE (env RECORON_PLANS). --db defaults to
-RECORON_DB. The commands work while the server runs on the same database.`
+create      creates a user (plan free by default) with a key holding every
+            scope, and prints the key's token on the last line.
+create-key  creates an API key for a user and prints its token on the last
+            line. The key holds every scope unless --scopes lists some of
+            read:jobs, write:jobs, read:keys, write:keys, read:usage, and
+            never expires unless --expires sets a time. --name defaults to
+            admin. The user's plan limit on keys applies.
+list        lists every user.
+set-plan    moves a user to another plan.
+mark-paid   marks a month (UTC) of a user as paid, or as unpaid with
+            --unpaid. The month must lie between the month the user was
+            created and the current month.
+
+Names are 1 to 200 bytes long after trimming spaces. Each command also takes
+--plans FILE (env RECORON_PLANS) and --db-schema SCHEMA (env
+RECORON_DB_SCHEMA). --db defaults to RECORON_DB. The commands work while the
+server runs on the same database; memory is not accepted.`
+
+// usersHelpHint ends the errors of bad arguments.
+const usersHelpHint = `run "recoron-server users -h" for the usage`
+
+// usersFlags lists, for each users command, the flags it takes besides
+// db, db-schema and plans.
+var usersFlags = map[string][]string{
+	"create":     {"name", "plan"},
+	"create-key": {"user", "name", "scopes", "expires"},
+	"list":       {},
+	"set-plan":   {"id", "plan"},
+	"mark-paid":  {"id", "month", "unpaid"},
+}
+
+// defaultKeyName names the keys that create-key makes without --name.
+const defaultKeyName = "admin"
 
 // runUsers implements the users admin commands and returns the exit code.
 func runUsers(args []string, stdout, stderr io.Writer) int {
@@ -32,29 +65,47 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stderr, usersUsage)
+		return 0
+	}
+	allowed, ok := usersFlags[sub]
+	if !ok {
+		fmt.Fprintf(stderr, "recoron-server users: unknown command %q\n%s\n", sub, usersUsage)
+		return 2
+	}
+
 	fs := flag.NewFlagSet("recoron-server users "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", envOr("RECORON_DB", defaultDB), "database DSN (env RECORON_DB)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usersUsage)
+		fmt.Fprintln(stderr, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	db := fs.String("db", envOr("RECORON_DB", defaultDB), "database DSN: sqlite:PATH or postgres://USER@HOST:PORT/DB (env RECORON_DB)")
 	schema := fs.String("db-schema", envOr("RECORON_DB_SCHEMA", ""), "PostgreSQL schema (env RECORON_DB_SCHEMA)")
 	plansFile := fs.String("plans", envOr("RECORON_PLANS", ""), "JSON plans file replacing the built-in plans (env RECORON_PLANS)")
-	name := fs.String("name", "", "user name (create)")
+	name := fs.String("name", "", "user name (create) or key name (create-key, default "+defaultKeyName+")")
 	plan := fs.String("plan", "", "plan name (create, set-plan)")
 	id := fs.String("id", "", "user id (set-plan, mark-paid)")
+	user := fs.String("user", "", "id of the user who gets the key (create-key)")
+	scopes := fs.String("scopes", "", "comma-separated scopes of the key; default every scope (create-key)")
+	expires := fs.String("expires", "", "RFC 3339 time when the key expires; default never (create-key)")
 	month := fs.String("month", "", "month as YYYY-MM in UTC (mark-paid)")
-	unpaid := fs.Bool("unpaid", false, "mark the month unpaid instead (mark-paid)")
+	unpaid := fs.Bool("unpaid", false, "mark the month unpaid instead of paid (mark-paid)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-
-	switch sub {
-	case "create", "list", "set-plan", "mark-paid":
-	default:
-		fmt.Fprintf(stderr, "recoron-server users: unknown command %q\n%s\n", sub, usersUsage)
+	set, err := checkUsersArgs(fs, sub, allowed)
+	if err != nil {
+		fmt.Fprintf(stderr, "recoron-server users %s: %v\n", sub, err)
 		return 2
 	}
+
 	ctx := context.Background()
 	svc, closeStore, err := openService(ctx, *db, *schema, *plansFile)
 	if err != nil {
@@ -66,21 +117,85 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 	switch sub {
 	case "create":
 		err = usersCreate(ctx, svc, *name, *plan, stdout)
+	case "create-key":
+		keyName := *name
+		if !set["name"] {
+			keyName = defaultKeyName
+		}
+		var keyScopes []string // nil selects every scope
+		if set["scopes"] {
+			keyScopes = splitScopes(*scopes)
+		}
+		err = usersCreateKey(ctx, svc, *user, keyName, keyScopes, *expires, stdout)
 	case "list":
 		err = usersList(ctx, svc, stdout)
 	case "set-plan":
 		err = usersSetPlan(ctx, svc, *id, *plan, stdout)
 	case "mark-paid":
 		err = usersMarkPaid(ctx, svc, *id, *month, !*unpaid, stdout)
-	default:
-		fmt.Fprintf(stderr, "recoron-server users: unknown command %q\n%s\n", sub, usersUsage)
-		return 2
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "recoron-server users "+sub+":", err)
 		return 1
 	}
 	return 0
+}
+
+// checkUsersArgs rejects positional arguments and flags that the command
+// sub does not take, and returns the names of the flags that were set.
+func checkUsersArgs(fs *flag.FlagSet, sub string, allowed []string) (map[string]bool, error) {
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q; %s", fs.Arg(0), usersHelpHint)
+	}
+	set := map[string]bool{}
+	var foreign []string
+	fs.Visit(func(f *flag.Flag) {
+		set[f.Name] = true
+		switch f.Name {
+		case "db", "db-schema", "plans":
+			return
+		}
+		if !slices.Contains(allowed, f.Name) {
+			foreign = append(foreign, "--"+f.Name)
+		}
+	})
+	if len(foreign) > 0 {
+		return nil, fmt.Errorf("users %s does not take %s; %s", sub, strings.Join(foreign, ", "), usersHelpHint)
+	}
+	return set, nil
+}
+
+// flagNames maps the fields of service validation errors to the flags that
+// set them.
+var flagNames = map[string]string{"name": "--name", "scopes": "--scopes", "expiresAt": "--expires", "month": "--month"}
+
+// adminError rewrites service errors in terms of the command line: field
+// errors name their flag, and a plan limit explains how to make room.
+func adminError(err error, userID string) error {
+	var (
+		verr *service.ValidationError
+		lerr *service.LimitError
+	)
+	switch {
+	case errors.As(err, &verr):
+		lines := make([]string, len(verr.Fields))
+		for i, f := range verr.Fields {
+			field, _, _ := strings.Cut(f.Field, "[")
+			flagName, ok := flagNames[field]
+			if !ok {
+				flagName = f.Field
+			}
+			lines[i] = "invalid " + flagName + ": " + f.Message
+		}
+		return errors.New(strings.Join(lines, "\n"))
+	case errors.As(err, &lerr) && lerr.Limit == service.LimitAPIKeys:
+		return fmt.Errorf("user %s has reached the limit of %d API keys of plan %s; "+
+			"delete one of the user's keys (DELETE /api/keys/{id}) or move the user to a plan with more keys (recoron-server users set-plan)",
+			userID, lerr.Value, lerr.Plan)
+	case errors.Is(err, service.ErrNotFound):
+		return fmt.Errorf("user %s not found; run \"recoron-server users list\" for the user ids", userID)
+	}
+	return err
 }
 
 // openService opens the store and a service that is not started: admin
@@ -124,9 +239,53 @@ func usersCreate(ctx context.Context, svc *service.Service, name, plan string, s
 	}
 	u, key, token, err := svc.CreateUser(ctx, name, plan, "")
 	if err != nil {
-		return err
+		return adminError(err, "")
 	}
 	fmt.Fprintf(stdout, "user %s (%s) on plan %s, key %s\n", u.ID, u.Name, u.Plan, key.ID)
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+// splitScopes splits the comma-separated value of --scopes. An empty value
+// returns an empty, non-nil list, which validation rejects.
+func splitScopes(value string) []string {
+	scopes := []string{}
+	if strings.TrimSpace(value) == "" {
+		return scopes
+	}
+	for sc := range strings.SplitSeq(value, ",") {
+		scopes = append(scopes, strings.TrimSpace(sc))
+	}
+	return scopes
+}
+
+// usersCreateKey creates a key for a user. Nil scopes select every scope.
+func usersCreateKey(ctx context.Context, svc *service.Service, userID, name string, scopes []string, expires string, stdout io.Writer) error {
+	if userID == "" {
+		return errors.New("--user is required")
+	}
+	in := service.KeyInput{Name: name, Scopes: scopes}
+	if scopes == nil {
+		in.Scopes = service.AllScopes
+	}
+	if expires != "" {
+		t, err := time.Parse(time.RFC3339, expires)
+		if err != nil {
+			return fmt.Errorf("invalid --expires %q; use an RFC 3339 time such as 2026-12-31T00:00:00Z", expires)
+		}
+		in.ExpiresAt = t
+	}
+
+	key, token, err := svc.CreateUserKey(ctx, userID, in)
+	if err != nil {
+		return adminError(err, userID)
+	}
+	expiry := "never expires"
+	if !key.ExpiresAt.IsZero() {
+		expiry = "expires at " + key.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(stdout, "key %s (%s) of user %s with scopes %s, %s\n", key.ID, key.Name, key.UserID,
+		strings.Join(key.Scopes, ","), expiry)
 	fmt.Fprintln(stdout, token)
 	return nil
 }
@@ -165,7 +324,7 @@ func usersMarkPaid(ctx context.Context, svc *service.Service, id, month string, 
 		return fmt.Errorf("invalid --month %q; use YYYY-MM, such as 2026-11", month)
 	}
 	if err := svc.MarkPaid(ctx, id, m.Year(), m.Month(), paid); err != nil {
-		return err
+		return adminError(err, id)
 	}
 	state := "paid"
 	if !paid {

@@ -5,9 +5,12 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/recoron/recoron/service"
 )
 
 // runUsersOK runs a users command in-process and returns its output.
@@ -39,13 +42,7 @@ func TestUsersCommandsWhileServing(t *testing.T) {
 			p := startBinary(t, buildFastServer, env...)
 			db := []string{"--db", tc.dsn, "--db-schema", tc.schema}
 
-			out := runUsersOK(t, append([]string{"create", "--name", "alice"}, db...)...)
-			lines := strings.Split(strings.TrimSpace(out), "\n")
-			token := lines[len(lines)-1]
-			if !strings.HasPrefix(token, "rcn_") {
-				t.Fatalf("last line of users create = %q, want the token", token)
-			}
-			userID := strings.Fields(lines[0])[1]
+			userID, token := createdUser(t, runUsersOK(t, append([]string{"create", "--name", "alice"}, db...)...))
 
 			alice := &serverProcess{base: p.base, token: token}
 			status, env2 := alice.call(t, "GET", "/usage", "")
@@ -70,6 +67,118 @@ func TestUsersCommandsWhileServing(t *testing.T) {
 	}
 }
 
+// createdUser returns the user id and the token that users create printed.
+func createdUser(t *testing.T, out string) (userID, token string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	token = lines[len(lines)-1]
+	if !strings.HasPrefix(token, "rcn_") {
+		t.Fatalf("last line of users create = %q, want the token", token)
+	}
+	fields := strings.Fields(lines[0])
+	if len(fields) < 2 {
+		t.Fatalf("first line of users create = %q, want the user id", lines[0])
+	}
+	return fields[1], token
+}
+
+func TestUsersCreateKeyWhileServing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	t.Parallel()
+	sqlite := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
+	pgDSN, pgSchema := testSchema(t)
+	for _, tc := range []struct {
+		name, dsn, schema string
+	}{
+		{"sqlite", sqlite, ""},
+		{"postgres", pgDSN, pgSchema},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := startBinary(t, buildFastServer, "RECORON_DB="+tc.dsn, "RECORON_DB_SCHEMA="+tc.schema)
+			db := []string{"--db", tc.dsn, "--db-schema", tc.schema}
+			userID, _ := createdUser(t, runUsersOK(t, append([]string{"create", "--name", "bob"}, db...)...))
+
+			// The user's token is lost: the admin makes a new key with
+			// every scope and no expiry.
+			var stdout, stderr bytes.Buffer
+			if code := runUsers(append([]string{"create-key", "--user", userID}, db...), &stdout, &stderr); code != 0 {
+				t.Fatalf("users create-key exited %d: %s", code, stderr.String())
+			}
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			token := lines[len(lines)-1]
+			if !strings.HasPrefix(token, "rcn_") {
+				t.Fatalf("last line of users create-key = %q, want the token", token)
+			}
+			if strings.Count(stdout.String(), token) != 1 || stderr.Len() != 0 {
+				t.Errorf("users create-key printed the token more than once or wrote to stderr:\nstdout %q\nstderr %q",
+					stdout.String(), stderr.String())
+			}
+
+			bob := &serverProcess{base: p.base, token: token}
+			status, env := bob.call(t, "GET", "/keys", "")
+			if status != http.StatusOK {
+				t.Fatalf("GET /keys with the new key = %d %s", status, env.Data)
+			}
+			keys := decode[[]struct {
+				Name      string   `json:"name"`
+				Scopes    []string `json:"scopes"`
+				ExpiresAt *string  `json:"expiresAt"`
+			}](t, env)
+			if len(keys) != 2 {
+				t.Fatalf("bob has %d keys, want the first key and the admin's", len(keys))
+			}
+			admin := keys[1]
+			if admin.Name != "admin" || !slices.Equal(admin.Scopes, sortedScopes()) || admin.ExpiresAt != nil {
+				t.Errorf("key from users create-key = %+v, want name admin, every scope and no expiry", admin)
+			}
+			if status, env := bob.call(t, "POST", "/keys", `{"name":"ci","scopes":["read:jobs"]}`); status != http.StatusForbidden {
+				t.Errorf("a third key on the free plan = %d %s, want 403", status, env.Data)
+			}
+
+			// The free plan allows 2 keys, and bob holds 2.
+			stdout.Reset()
+			stderr.Reset()
+			args := append([]string{"create-key", "--user", userID, "--name", "ops", "--scopes", "read:jobs, read:keys",
+				"--expires", time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, db...)
+			if code := runUsers(args, &stdout, &stderr); code != 1 {
+				t.Errorf("users create-key at the plan limit exited %d, want 1", code)
+			}
+			for _, want := range []string{"has reached the limit of 2 API keys of plan free", "delete one of the user's keys", "users set-plan"} {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("users create-key at the plan limit: stderr %q does not contain %q", stderr.String(), want)
+				}
+			}
+
+			runUsersOK(t, append([]string{"set-plan", "--id", userID, "--plan", "pro"}, db...)...)
+			out := runUsersOK(t, args...)
+			lines = strings.Split(strings.TrimSpace(out), "\n")
+			ops := &serverProcess{base: p.base, token: lines[len(lines)-1]}
+			if !strings.Contains(lines[0], "scopes read:jobs,read:keys, expires at ") {
+				t.Errorf("users create-key with --scopes and --expires printed %q", lines[0])
+			}
+			if status, _ := ops.call(t, "GET", "/jobs", ""); status != http.StatusOK {
+				t.Errorf("GET /jobs with the read:jobs key = %d, want 200", status)
+			}
+			if status, _ := ops.call(t, "POST", "/keys", `{"name":"x","scopes":["read:jobs"]}`); status != http.StatusForbidden {
+				t.Errorf("POST /keys with a key without write:keys = %d, want 403", status)
+			}
+			if strings.Contains(p.log(), token) || strings.Contains(p.log(), ops.token) {
+				t.Error("the server log contains a token made by users create-key")
+			}
+		})
+	}
+}
+
+// sortedScopes returns every scope in the order the API lists them.
+func sortedScopes() []string {
+	scopes := slices.Clone(service.AllScopes)
+	slices.Sort(scopes)
+	return scopes
+}
+
 func TestUsersCommandErrors(t *testing.T) {
 	t.Parallel()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
@@ -78,6 +187,9 @@ func TestUsersCommandErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
+	userID, _ := createdUser(t, runUsersOK(t, "create", "--db", dsn, "--name", "carol"))
+	thisMonth := time.Now().UTC()
+	nextMonth := time.Date(thisMonth.Year(), thisMonth.Month()+1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 	missing := "sqlite:" + filepath.Join(t.TempDir(), "typo.db")
 	for _, tc := range []struct {
 		args []string
@@ -86,18 +198,78 @@ func TestUsersCommandErrors(t *testing.T) {
 	}{
 		{nil, 2, "Usage"},
 		{[]string{"create", "--db", dsn}, 1, "--name is required"},
+		{[]string{"create", "--db", dsn, "--name", strings.Repeat("n", 5000)}, 1, "invalid --name: name is 5000 bytes long; the maximum is 200"},
+		{[]string{"create", "--db", dsn, "--name", "  "}, 1, "invalid --name: name is required"},
+		{[]string{"create", "--db", dsn, "--name", "a\x00b"}, 1, "invalid --name: name contains a NUL character"},
 		{[]string{"create", "--db", dsn, "--name", "x", "--plan", "gold"}, 1, `unknown plan "gold"`},
 		{[]string{"set-plan", "--db", dsn, "--id", "usr_nope", "--plan", "pro"}, 1, "usr_nope"},
 		{[]string{"mark-paid", "--db", dsn, "--id", "usr_x", "--month", "2026-13"}, 1, "YYYY-MM"},
+		{[]string{"mark-paid", "--db", dsn, "--id", userID, "--month", "1999-01"}, 1,
+			"invalid --month: month 1999-01 is outside the months of user " + userID},
+		{[]string{"mark-paid", "--db", dsn, "--id", userID, "--month", nextMonth}, 1,
+			"to " + thisMonth.Format("2006-01") + ", the current month (UTC)"},
+		{[]string{"mark-paid", "--db", dsn, "--id", "usr_nope", "--month", thisMonth.Format("2006-01")}, 1, "user usr_nope not found"},
 		{[]string{"list", "--db", "memory"}, 1, "private to one process"},
+		{[]string{"create-key", "--db", "memory", "--user", userID}, 1, "private to one process"},
 		{[]string{"frobnicate", "--db", dsn}, 2, "unknown command"},
 		{[]string{"list", "--db", missing}, 1, "not found"},
+		{[]string{"list", "--db", dsn, "extra"}, 2, `unexpected argument "extra"; run "recoron-server users -h" for the usage`},
+		{[]string{"list", "--db", dsn, "--plan", "pro"}, 2, `users list does not take --plan; run "recoron-server users -h"`},
+		{[]string{"set-plan", "--db", dsn, "--id", userID, "--plan", "pro", "--month", "2026-01"}, 2, "users set-plan does not take --month"},
+		{[]string{"create-key", "--db", dsn}, 1, "--user is required"},
+		{[]string{"create-key", "--db", dsn, "--user", "usr_nope"}, 1, "user usr_nope not found"},
+		{[]string{"create-key", "--db", dsn, "--user", userID, "--id", userID}, 2, "users create-key does not take --id"},
+		{[]string{"create-key", "--db", dsn, "--user", userID, "--name", " "}, 1, "invalid --name: name is required"},
+		{[]string{"create-key", "--db", dsn, "--user", userID, "--scopes", "read:jobs,admin"}, 1, `invalid --scopes: unknown scope "admin"`},
+		{[]string{"create-key", "--db", dsn, "--user", userID, "--scopes", ""}, 1, "invalid --scopes: scopes must list at least one of"},
+		{[]string{"create-key", "--db", dsn, "--user", userID, "--expires", "tomorrow"}, 1, `invalid --expires "tomorrow"`},
+		{[]string{"create-key", "--db", dsn, "--user", userID, "--expires", "2020-01-01T00:00:00Z"}, 1, "invalid --expires: expiresAt 2020-01-01T00:00:00.000Z is not in the future"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := runUsers(tc.args, &stdout, &stderr)
 		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
-			t.Errorf("users %v = exit %d, stderr %q; want exit %d mentioning %q",
+			t.Errorf("users %q = exit %d, stderr %q; want exit %d mentioning %q",
 				tc.args, code, stderr.String(), tc.code, tc.want)
 		}
 	}
+}
+
+func TestUsersHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"create-key", "-h"}, {"mark-paid", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		if code := runUsers(args, &stdout, &stderr); code != 0 {
+			t.Errorf("users %q exited %d, want 0", args, code)
+		}
+		for _, want := range []string{"users create-key --db DSN --user USER_ID", "--unpaid", "marks a month (UTC)"} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("users %q: usage does not contain %q:\n%s", args, want, stderr.String())
+			}
+		}
+	}
+}
+
+func TestUsersNameTrimAndMonthRange(t *testing.T) {
+	t.Parallel()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
+	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	out := runUsersOK(t, "create", "--db", dsn, "--name", "  dave  ", "--plan", "pro")
+	userID, _ := createdUser(t, out)
+	if !strings.Contains(out, "(dave)") {
+		t.Errorf("users create output %q does not show the trimmed name (dave)", out)
+	}
+	out = runUsersOK(t, "create-key", "--db", dsn, "--user", userID, "--name", strings.Repeat("k", 200))
+	if !strings.Contains(out, "("+strings.Repeat("k", 200)+")") {
+		t.Errorf("users create-key with a 200-byte name printed %q", out)
+	}
+
+	// The user was created this month, the only month that may be marked.
+	month := time.Now().UTC().Format("2006-01")
+	runUsersOK(t, "mark-paid", "--db", dsn, "--id", userID, "--month", month)
+	runUsersOK(t, "mark-paid", "--db", dsn, "--id", userID, "--month", month, "--unpaid")
 }
