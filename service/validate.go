@@ -107,7 +107,7 @@ func validURL(v *ValidationError, raw string, allowPrivate bool) {
 func targetMessage(err error) string {
 	msg := err.Error()
 	if strings.Contains(msg, scheduler.ErrBlockedTarget.Error()) {
-		msg += "; jobs may only call public addresses unless the server runs with --allow-private-targets (RECORON_ALLOW_PRIVATE_TARGETS=true)"
+		msg += "; jobs may only call public addresses unless private targets are allowed: start recoron-server with --allow-private-targets (RECORON_ALLOW_PRIVATE_TARGETS=true), or set AllowPrivateTargets in service.Config when embedding ReCoron"
 	}
 	return msg
 }
@@ -122,7 +122,8 @@ func targetMessageJA(raw string, err error) string {
 	u, parseErr := url.Parse(raw)
 	if errors.Is(err, scheduler.ErrBlockedTarget) && parseErr == nil {
 		return fmt.Sprintf("呼び出し先のホスト %s は公開アドレスではありません。ジョブが呼び出せるのは公開アドレスだけです。"+
-			"内部のアドレスを呼び出すには、サーバーを --allow-private-targets (RECORON_ALLOW_PRIVATE_TARGETS=true) で起動してください",
+			"内部のアドレスを呼び出すには、recoron-server を --allow-private-targets (RECORON_ALLOW_PRIVATE_TARGETS=true) で起動するか、"+
+			"ReCoron を組み込む場合は service.Config の AllowPrivateTargets を設定してください",
 			u.Hostname())
 	}
 	switch {

@@ -10,6 +10,7 @@ import (
 	_ "time/tzdata" // lets --timezone and CRON_TZ= work on hosts without a zone database
 
 	"github.com/recoron/recoron/scheduler/cron"
+	"github.com/recoron/recoron/service"
 )
 
 // Exit codes of the next command.
@@ -58,6 +59,14 @@ func runNext(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "recoron-server next: invalid expression %q: %v\n", opts.expr, err)
 		return nextExitInvalidExpression
 	}
+	if _, err := service.ScheduleZone(opts.location.String(), schedule); err != nil {
+		var verr *service.ValidationError
+		if errors.As(err, &verr) && len(verr.Fields) > 0 {
+			err = errors.New(verr.Fields[0].Message)
+		}
+		fmt.Fprintf(stderr, "recoron-server next: --%v\n", err)
+		return nextExitUsage
+	}
 
 	// Stop early, without an error, when the schedule has no more fire
 	// times in the range that Next supports.
@@ -82,7 +91,7 @@ func parseNextArgs(args []string, stderr io.Writer) (*nextOptions, error) {
 		fmt.Fprintln(fs.Output(), nextUsage)
 		fs.PrintDefaults()
 	}
-	zone := fs.String("timezone", "UTC", "IANA `zone` that the fields are read in; a CRON_TZ= prefix in EXPR overrides it")
+	zone := fs.String("timezone", "UTC", "IANA `zone` that the fields are read in; a CRON_TZ= or TZ= prefix in EXPR must name the same zone unless ZONE is UTC")
 	after := fs.String("after", "", "RFC 3339 `time` to list fire times after, and the start of @every schedules (default now, truncated to the second)")
 	count := fs.Int("count", 5, "`number` of fire times to print, from 1 to 10000")
 
