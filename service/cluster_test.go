@@ -41,6 +41,12 @@ func sharedServices(t *testing.T) (*Service, *Service) {
 
 // waitFor polls cond every 10ms for up to limit and reports how long it
 // took, or fails.
+// propagationLimit bounds how long a change may take to reach the other
+// instance in these tests. Notifications arrive within milliseconds and
+// the fallback reload runs every minute, so this limit tells the two apart
+// with room for a loaded test machine.
+const propagationLimit = 3 * time.Second
+
 func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) time.Duration {
 	t.Helper()
 	began := time.Now()
@@ -71,7 +77,7 @@ func TestJobChangesReachOtherInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := jobs[0].ID
-	took := waitFor(t, "created job on the other instance", time.Second, func() bool {
+	took := waitFor(t, "created job on the other instance", propagationLimit, func() bool {
 		_, ok := b.Scheduler().NextRun(id)
 		return ok
 	})
@@ -82,7 +88,7 @@ func TestJobChangesReachOtherInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "changed schedule on the other instance", time.Second, func() bool {
+	waitFor(t, "changed schedule on the other instance", propagationLimit, func() bool {
 		next, _ := b.Scheduler().NextRun(id)
 		return next.Equal(updated.NextRunAt)
 	})
@@ -90,7 +96,7 @@ func TestJobChangesReachOtherInstance(t *testing.T) {
 	if err := a.DeleteJob(ctx, p, id); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "deleted job on the other instance", time.Second, func() bool {
+	waitFor(t, "deleted job on the other instance", propagationLimit, func() bool {
 		_, ok := b.Scheduler().NextRun(id)
 		return !ok
 	})
