@@ -15,6 +15,11 @@ import (
 	"github.com/recoron/recoron/service"
 )
 
+// requestField names the request as a whole in validation details, for
+// errors that belong to no field, such as malformed JSON. The job field
+// "body" would be ambiguous there.
+const requestField = "request"
+
 // decodeJSON reads the body into v strictly: unknown fields, trailing data
 // and type mismatches are errors that name the field.
 func decodeJSON(r *http.Request, v any) ([]byte, error) {
@@ -29,7 +34,7 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 		return nil, fmt.Errorf("reading request body: %w", err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, invalidJA("body", "request body is empty; send a JSON value",
+		return nil, invalidJA(requestField, "request body is empty; send a JSON value",
 			"リクエスト本文が空です。JSON の値を送ってください")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -38,7 +43,7 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 		return nil, jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalidJA("body", "unexpected data after the JSON value",
+		return nil, invalidJA(requestField, "unexpected data after the JSON value",
 			"JSON の値の後に余分なデータがあります。JSON の値を 1 つだけ送ってください")
 	}
 	return body, nil
@@ -94,7 +99,7 @@ func jsonError(err error) error {
 	)
 	switch {
 	case errors.As(err, &syn):
-		return invalidJA("body",
+		return invalidJA(requestField,
 			fmt.Sprintf("malformed JSON at byte %d: %s; send a JSON body with Content-Type: application/json",
 				syn.Offset, syn.Error()),
 			fmt.Sprintf("JSON の %d バイト目に構文の誤りがあります。Content-Type: application/json で正しい JSON を送ってください",
@@ -102,14 +107,14 @@ func jsonError(err error) error {
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			field = "body"
+			field = requestField
 		}
 		en, ja := typeName(typ.Type.String())
 		return invalidJA(field, fmt.Sprintf("expected %s, got JSON %s", en, typ.Value),
 			fmt.Sprintf("%s には%sを指定してください。JSON の%sが送られています",
 				field, spaceASCII(ja), spaceASCII(jsonValueJA(typ.Value))))
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalidJA("body", "malformed JSON: unexpected end of input",
+		return invalidJA(requestField, "malformed JSON: unexpected end of input",
 			"JSON が途中で終わっています。括弧や引用符が閉じているか確認してください")
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
@@ -117,7 +122,7 @@ func jsonError(err error) error {
 		return invalidJA(name, fmt.Sprintf("unknown field %q; remove it", name),
 			fmt.Sprintf("フィールド %q は存在しません。削除してください", name))
 	}
-	return invalidJA("body", "malformed JSON: "+err.Error(),
+	return invalidJA(requestField, "malformed JSON: "+err.Error(),
 		"JSON を解析できません。Content-Type: application/json で正しい JSON を送ってください")
 }
 

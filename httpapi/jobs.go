@@ -132,11 +132,21 @@ func decodeJobItem(item json.RawMessage) (service.JobInput, error) {
 	dec := json.NewDecoder(bytes.NewReader(item))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&jr); err != nil {
-		return service.JobInput{}, jsonError(err)
+		err = jsonError(err)
+		// An error about the whole item is named by the item's index alone.
+		var verr *service.ValidationError
+		if errors.As(err, &verr) {
+			for i := range verr.Fields {
+				if verr.Fields[i].Field == requestField {
+					verr.Fields[i].Field = ""
+				}
+			}
+		}
+		return service.JobInput{}, err
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(item, &raw); err != nil {
-		return service.JobInput{}, invalidJA("body", "expected a JSON object",
+		return service.JobInput{}, invalidJA("", "expected a JSON object for the job",
 			"ジョブは JSON のオブジェクトで指定してください")
 	}
 	if nulls := nullFields(raw, ""); len(nulls) > 0 {

@@ -186,12 +186,12 @@ func TestCreateJobRejectsInvalid(t *testing.T) {
 		// contains, when set, must appear in the field's message.
 		contains string
 	}{
-		{name: "empty body", body: "", field: "body"},
-		{name: "blank body", body: "  \n", field: "body"},
-		{name: "malformed JSON", body: `{"name": "a",`, field: "body"},
-		{name: "unquoted key", body: `{name: "a"}`, field: "body"},
-		{name: "trailing data", body: `{"name": "a"} {}`, field: "body"},
-		{name: "array body", body: `[]`, field: "body"},
+		{name: "empty body", body: "", field: "request"},
+		{name: "blank body", body: "  \n", field: "request"},
+		{name: "malformed JSON", body: `{"name": "a",`, field: "request"},
+		{name: "unquoted key", body: `{name: "a"}`, field: "request"},
+		{name: "trailing data", body: `{"name": "a"} {}`, field: "request"},
+		{name: "array body", body: `[]`, field: "request"},
 		{name: "unknown field", body: map[string]any{"colour": "red"}, field: "colour", contains: "colour"},
 		{name: "name wrong type", body: map[string]any{"name": 5}, field: "name"},
 		{name: "enabled wrong type", body: map[string]any{"enabled": "yes"}, field: "enabled"},
@@ -374,9 +374,10 @@ func TestBatchCreateAllOrNothing(t *testing.T) {
 		}, field: "[1].schedule"},
 		{name: "null field in item", body: `[{"name": "a", "url": "` + h.sink.url("/") + `", "method": "GET", "schedule": null}]`, field: "[0].schedule"},
 		{name: "empty array", body: `[]`, field: "jobs"},
-		{name: "object instead of array", body: h.jobInput(nil), field: "body"},
-		{name: "malformed JSON", body: `[{"name": `, field: "body"},
-		{name: "empty body", body: "", field: "body"},
+		{name: "object instead of array", body: h.jobInput(nil), field: "request"},
+		{name: "item not an object", body: `[1]`, field: "[0]"},
+		{name: "malformed JSON", body: `[{"name": `, field: "request"},
+		{name: "empty body", body: "", field: "request"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -527,8 +528,8 @@ func TestUpdateJobInvalidKeepsJob(t *testing.T) {
 		body  any
 		field string
 	}{
-		{name: "empty body", body: "", field: "body"},
-		{name: "malformed JSON", body: `{"name":`, field: "body"},
+		{name: "empty body", body: "", field: "request"},
+		{name: "malformed JSON", body: `{"name":`, field: "request"},
 		{name: "unknown field", body: map[string]any{"name": "new", "colour": "red"}, field: "colour"},
 		{name: "wrong type", body: map[string]any{"enabled": 1}, field: "enabled"},
 		{name: "bad schedule with valid name", body: map[string]any{"name": "new", "schedule": "bad"}, field: "schedule"},

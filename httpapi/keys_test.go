@@ -93,8 +93,8 @@ func TestCreateKeyRejectsInvalid(t *testing.T) {
 		body  any
 		field string
 	}{
-		{name: "empty body", body: "", field: "body"},
-		{name: "malformed JSON", body: `{"name": "a", "scopes": [`, field: "body"},
+		{name: "empty body", body: "", field: "request"},
+		{name: "malformed JSON", body: `{"name": "a", "scopes": [`, field: "request"},
 		{name: "unknown field", body: map[string]any{"name": "a", "scopes": []string{"read:jobs"}, "role": "admin"}, field: "role"},
 		{name: "missing name", body: map[string]any{"scopes": []string{"read:jobs"}}, field: "name"},
 		{name: "blank name", body: map[string]any{"name": "  ", "scopes": []string{"read:jobs"}}, field: "name"},

@@ -87,7 +87,7 @@ func TestUsageCountsActions(t *testing.T) {
 	calls++
 	wantError(t, h.call(t, "GET", "/jobs/job_unknown", token, nil), http.StatusNotFound, "not_found")
 	calls++
-	wantInvalid(t, h.call(t, "POST", "/jobs", token, `{"name":`), "body")
+	wantInvalid(t, h.call(t, "POST", "/jobs", token, `{"name":`), "request")
 	calls++
 	// Neither a rejected token nor another user's request is the user's.
 	wantError(t, h.call(t, "GET", "/jobs", keyToken, nil), http.StatusUnauthorized, "unauthorized")

@@ -48,11 +48,16 @@ func (e *ValidationError) add(field, en, ja string) {
 }
 
 // Prefixed returns the field errors with prefix and a dot prepended to
-// each field name, for errors inside an array item.
+// each field name, for errors inside an array item. An error with no
+// field name, which concerns the whole item, gets prefix alone.
 func (e *ValidationError) Prefixed(prefix string) []FieldError {
 	out := make([]FieldError, len(e.Fields))
 	for i, f := range e.Fields {
-		out[i] = FieldError{Field: prefix + "." + f.Field, Message: f.Message, MessageJA: f.MessageJA}
+		field := prefix
+		if f.Field != "" {
+			field += "." + f.Field
+		}
+		out[i] = FieldError{Field: field, Message: f.Message, MessageJA: f.MessageJA}
 	}
 	return out
 }
