@@ -291,3 +291,34 @@ func TestTargetGuardRejectsPrivate(t *testing.T) {
 		t.Errorf("GET /jobs lists %d jobs after the rejected batch, want 1", n)
 	}
 }
+
+// TestDowngradedIntervalSkipped checks that a job created under a plan
+// with no interval limit stops running, with each slot recorded, once its
+// user moves to a plan whose shortest interval is longer.
+func TestDowngradedIntervalSkipped(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	userID, token := h.newUser(t, "downgraded user", "unlimited")
+	id := str(t, h.createJob(t, token, map[string]any{"schedule": "* * * * * *"}), "id")
+	if _, err := h.svc.SetPlan(context.Background(), userID, "free"); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, time.Second)
+
+	var executions []map[string]any
+	poll(t, "the skipped run to be recorded", func() bool {
+		res := h.call(t, "GET", "/jobs/"+id+"/executions", token, nil)
+		wantStatus(t, res, http.StatusOK)
+		executions = res.list(t)
+		return len(executions) == 1
+	})
+	if executions[0]["status"] != "skipped" {
+		t.Errorf("run below the plan's interval has status %v, want skipped", executions[0]["status"])
+	}
+	if msg, _ := executions[0]["error"].(string); !strings.Contains(msg, "minIntervalSeconds") {
+		t.Errorf("skipped run error is %#v, want the minIntervalSeconds limit", executions[0]["error"])
+	}
+	if n := h.sink.pending(); n != 0 {
+		t.Errorf("the target was called %d times below the plan's interval, want 0", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,6 +43,9 @@ func (s *Service) beforeRun(ctx context.Context, run *scheduler.Run) error {
 		return fmt.Errorf("looking up user %s: %w", run.Owner, err)
 	}
 	plan := s.Plan(u)
+	if err := checkSlotGap(plan, *run); err != nil {
+		return err
+	}
 	// The signer takes the secrets from here, so nothing but the call
 	// itself happens between claiming the slot and sending it.
 	// NOTE: a process killed inside that window loses the slot: it stays
@@ -66,6 +70,25 @@ func (s *Service) beforeRun(ctx context.Context, run *scheduler.Run) error {
 			scheduler.ErrClaimed)
 	}
 	return err
+}
+
+// checkSlotGap rejects a scheduled run whose next slot comes sooner than
+// the plan's shortest interval allows. Creation and updates already check
+// the schedule, so this catches jobs kept from a plan with a shorter
+// interval. Such slots are recorded as skipped with the limit as reason.
+func checkSlotGap(plan metering.Plan, run scheduler.Run) error {
+	minGap := plan.MinInterval()
+	if minGap <= 0 || run.Trigger != scheduler.TriggerSchedule || run.NextAt.IsZero() {
+		return nil
+	}
+	gap := run.NextAt.Sub(run.ScheduledAt)
+	if gap >= minGap {
+		return nil
+	}
+	return &LimitError{Plan: plan.Name, Limit: LimitMinInterval, Value: int64(plan.MinIntervalSeconds),
+		Detail: fmt.Sprintf("the job's next slot is %s after this one; change its schedule or move the user to a plan with a shorter interval", gap),
+		DetailJA: fmt.Sprintf("次の実行が %s 秒後に予定されています。スケジュールを変更するか、より短い間隔を許すプランに変更してください",
+			strconv.FormatFloat(gap.Seconds(), 'f', -1, 64))}
 }
 
 // cleanText makes s storable in any backend: valid UTF-8 without NUL.
