@@ -49,6 +49,15 @@ func NewHostLimits(maxConcurrent int, perSecond float64) *HostLimits {
 	}
 }
 
+// SetMaxWaiting lets up to n calls per host wait for a free slot, in place
+// of maxConcurrent, and returns l. It must be called before the first
+// call. Waiting calls hold their workers, so n bounds how many workers one
+// hanging host can take beyond maxConcurrent.
+func (l *HostLimits) SetMaxWaiting(n int) *HostLimits {
+	l.maxWaiting = max(n, 0)
+	return l
+}
+
 // ErrHostBusy reports a call rejected by a host limit.
 var ErrHostBusy = errors.New("host limit reached")
 

@@ -57,10 +57,15 @@ type Config struct {
 	// default is two hours, above the longest run that the timeout and
 	// retry limits allow.
 	StaleRunAfter time.Duration
-	// MaxCallsPerHost bounds job calls in flight to one host; the default
-	// is 64. As many more calls may wait for a slot; calls beyond that
-	// fail at once and are retried by the job's retry policy.
+	// MaxCallsPerHost bounds the calls in flight from one user to one
+	// host; the default is 64.
 	MaxCallsPerHost int
+	// MaxWaitingPerHost bounds the calls from one user to one host that
+	// wait for a free place; the default is a quarter of Workers. Calls
+	// beyond that fail at once and are retried by the job's retry policy.
+	// Waiting calls hold workers, so this bounds the workers that one
+	// user's hanging host can take.
+	MaxWaitingPerHost int
 	// MaxCallRatePerHost bounds job calls started per second to one host;
 	// the default 0 means no bound.
 	MaxCallRatePerHost float64
@@ -109,7 +114,8 @@ func New(cfg Config) (*Service, error) {
 		clock:  cfg.Clock,
 		logger: cfg.Logger,
 		client: cfg.HTTPClient,
-		hosts:  scheduler.NewHostLimits(cfg.MaxCallsPerHost, cfg.MaxCallRatePerHost),
+		hosts: scheduler.NewHostLimits(cfg.MaxCallsPerHost, cfg.MaxCallRatePerHost).
+			SetMaxWaiting(cfg.MaxWaitingPerHost),
 		// The id changes at every start of the process, so a restarted
 		// process never adopts the runs of its previous life.
 		instance: scheduler.NewID("ins"),
@@ -154,6 +160,9 @@ func (cfg *Config) setDefaults() {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 1024
+	}
+	if cfg.MaxWaitingPerHost <= 0 {
+		cfg.MaxWaitingPerHost = cfg.Workers / 4
 	}
 	if cfg.StaleRunAfter <= 0 {
 		cfg.StaleRunAfter = 2 * time.Hour

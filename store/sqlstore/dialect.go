@@ -244,7 +244,11 @@ func openPostgres(dsn string, opts Options) (*Store, error) {
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	return &Store{dialect: postgresDialect, db: db, read: db, pgConfig: cfg, jobChannel: jobChannel(schema)}, nil
+	s := &Store{dialect: postgresDialect, db: db, read: db, pgConfig: cfg, jobChannel: jobChannel(schema)}
+	// Half the pool claims slots, so other queries always find a
+	// connection while claims are busy.
+	s.claims = newClaimBatcher(s, conns/2)
+	return s, nil
 }
 
 // schemaName returns the PostgreSQL schema selected by opts.

@@ -58,8 +58,8 @@ func (s *Store) BeginExecution(ctx context.Context, e *store.Execution, monthlyM
 		return err
 	}
 
-	if s.dialect.name == DialectPostgres && (monthlyMax <= 0 || !e.Counted()) {
-		return s.claimExecution(ctx, e, values)
+	if s.claims != nil && (monthlyMax <= 0 || !e.Counted()) {
+		return s.claims.claim(ctx, e, values)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if e.Counted() && monthlyMax > 0 {
@@ -215,43 +215,3 @@ func (s *Store) InterruptExecutions(ctx context.Context, startedBefore, now time
 
 // interruptedReason is the error text of an interrupted execution.
 const interruptedReason = "the server stopped while the run was in flight"
-
-// claimQuery inserts an execution and counts it in one statement, so a
-// claim on PostgreSQL costs one round trip instead of a transaction of
-// four. The second half runs only when the insert did, and its upsert is
-// the statement's last lock, as in every transaction here.
-const claimQuery = `WITH ins AS (
-		INSERT INTO executions (` + executionColumns + `)
-		VALUES ` + executionPlaceholders + `
-		ON CONFLICT DO NOTHING
-		RETURNING user_id)
-	INSERT INTO usage_days (user_id, day, executions, api_calls, peak_jobs, peak_api_keys,
-		jobs_created, jobs_deleted, api_keys_created, api_keys_deleted)
-	SELECT user_id, ?, 1, 0, 0, 0, 0, 0, 0, 0 FROM ins
-	ON CONFLICT (user_id, day) DO UPDATE SET executions = usage_days.executions + 1`
-
-// insertQuery inserts an execution that is not counted.
-const insertQuery = "INSERT INTO executions (" + executionColumns + ") VALUES " +
-	executionPlaceholders + " ON CONFLICT DO NOTHING"
-
-// claimExecution is BeginExecution without a budget, on PostgreSQL. No
-// row changed means the id or the slot was taken.
-func (s *Store) claimExecution(ctx context.Context, e *store.Execution, values []any) error {
-	query, args := insertQuery, values
-	if e.Counted() {
-		query, args = claimQuery, append(values, dayKey(e.StartedAt))
-	}
-	res, err := s.exec(ctx, s.db, query, args...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: error creating execution %s of job %s: %w", e.ID, e.JobID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("sqlstore: error creating execution %s of job %s: %w", e.ID, e.JobID, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("execution %s or slot %s of job %s exists: %w", e.ID,
-			e.ScheduledAt.UTC().Format(time.RFC3339Nano), e.JobID, store.ErrConflict)
-	}
-	return nil
-}

@@ -77,6 +77,8 @@ type Store struct {
 	jobChannel string
 	// pollInterval is how often WatchJobs reads the SQLite change log.
 	pollInterval time.Duration
+	// claims batches slot claims on PostgreSQL. It is nil for SQLite.
+	claims *claimBatcher
 }
 
 var (
@@ -149,6 +151,9 @@ func (s *Store) Dialect() string { return s.dialect.name }
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	if s.claims != nil {
+		s.claims.close()
+	}
 	err := s.db.Close()
 	if s.read != s.db {
 		err = errors.Join(err, s.read.Close())

@@ -1,0 +1,26 @@
+package sqlstore
+
+import (
+	"slices"
+
+	"github.com/recoron/recoron/store"
+)
+
+// ClaimBatch claims es in one batch, as concurrent claims on PostgreSQL
+// are grouped, and returns each claim's result.
+func ClaimBatch(s *Store, es []*store.Execution) []error {
+	batch := make([]*claimRequest, len(es))
+	for i, e := range es {
+		values, err := executionValues(e)
+		if err != nil {
+			panic(err)
+		}
+		batch[i] = &claimRequest{e: e, values: values, done: make(chan error, 1)}
+	}
+	s.claims.run(slices.Clone(batch))
+	errs := make([]error, len(es))
+	for i, req := range batch {
+		errs[i] = <-req.done
+	}
+	return errs
+}
