@@ -40,9 +40,9 @@ func wantKeptFullKey(t *testing.T, ja, en *response, id string) {
 	t.Helper()
 	scopes := strings.Join(service.AllScopes, ", ")
 	wantFieldMessages(t, ja, en, "id",
-		"cannot delete key "+id+": the user would have no unexpired API key with every scope ("+scopes+
-			"); create a key with every scope first, then delete this one",
-		"キー "+id+" は削除できません", "すべてのスコープ ("+scopes+")", "先にすべてのスコープを持つキーを作成してから")
+		"cannot delete key "+id+": the user would have no API key with every scope and no expiry ("+scopes+
+			"); create a key with every scope and no expiresAt first, then delete this one",
+		"キー "+id+" は削除できません", "すべてのスコープ ("+scopes+")", "先に有効期限なしですべてのスコープを持つキーを作成してから")
 }
 
 func TestDeleteKeyKeepsFullKey(t *testing.T) {
@@ -58,6 +58,17 @@ func TestDeleteKeyKeepsFullKey(t *testing.T) {
 		ja, en := h.sendBoth(t, request{method: "DELETE", path: "/keys/" + defaultID, token: h.token})
 		wantKeptFullKey(t, ja, en, defaultID)
 		wantStatus(t, h.call(t, "GET", "/jobs", h.token, nil), http.StatusOK)
+	})
+
+	t.Run("only a full key that expires later remains", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t)
+		defaultID := h.firstKeyID(t, h.token)
+		h.createExpiringKey(t, h.token, "yearly", start.Add(365*24*time.Hour), service.AllScopes...)
+
+		ja, en := h.sendBoth(t, request{method: "DELETE", path: "/keys/" + defaultID, token: h.token})
+		wantKeptFullKey(t, ja, en, defaultID)
+		wantStatus(t, h.call(t, "GET", "/keys/"+defaultID, h.token, nil), http.StatusOK)
 	})
 
 	t.Run("only a read key remains", func(t *testing.T) {
@@ -94,16 +105,14 @@ func TestDeleteKeyKeepsFullKey(t *testing.T) {
 		wantStatus(t, h.call(t, "GET", "/jobs", second, nil), http.StatusOK)
 	})
 
-	t.Run("unexpired full key remains", func(t *testing.T) {
+	t.Run("another permanent full key remains", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t)
 		defaultID := h.firstKeyID(t, h.token)
-		// The rule looks at the time of the delete: a full key that
-		// expires later still counts.
-		_, later := h.createExpiringKey(t, h.token, "expires later", start.Add(time.Hour), service.AllScopes...)
+		_, other := h.createKey(t, h.token, "replacement", service.AllScopes...)
 
 		wantStatus(t, h.call(t, "DELETE", "/keys/"+defaultID, h.token, nil), http.StatusOK)
-		wantStatus(t, h.call(t, "GET", "/jobs", later, nil), http.StatusOK)
+		wantStatus(t, h.call(t, "GET", "/jobs", other, nil), http.StatusOK)
 	})
 
 	t.Run("limited key deleted", func(t *testing.T) {

@@ -315,11 +315,11 @@ func (s *Service) withPendingUse(k *store.APIKey) {
 // ErrLastKey is the reason [Service.DeleteKey] rejects a delete: a user
 // must keep a key that holds every scope and has not expired, because only
 // such a key can create keys with every scope.
-var ErrLastKey = errors.New("the user would have no unexpired API key with every scope")
+var ErrLastKey = errors.New("the user would have no API key with every scope and no expiry")
 
-// fullAccess reports whether k holds every scope and is unexpired at now.
-func fullAccess(k *store.APIKey, now time.Time) bool {
-	if !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt) {
+// permanentFullKey reports whether k holds every scope and never expires.
+func permanentFullKey(k *store.APIKey) bool {
+	if !k.ExpiresAt.IsZero() {
 		return false
 	}
 	for _, sc := range AllScopes {
@@ -331,28 +331,26 @@ func fullAccess(k *store.APIKey, now time.Time) bool {
 }
 
 // DeleteKey revokes one of the caller's keys at once, unless the user would
-// then have no unexpired key with every scope. The caller's own key may be
-// deleted under the same rule. The store checks the rule in the delete's
+// then have no key with every scope and no expiry. A key that expires can
+// only create keys that expire too, so without such a key the user would
+// lose every scope at the last expiry. The caller's own key may be deleted
+// under the same rule. The store checks the rule in the delete's
 // transaction, so concurrent deletes cannot together remove every such
 // key.
-//
-// NOTE: a full key that expires later counts as kept, so a user whose full
-// keys all expire loses every scope at the last expiry. An administrator
-// can then run "recoron-server users create-key".
 func (s *Service) DeleteKey(ctx context.Context, p *Principal, id string) error {
 	now := s.Now()
 	keepsFullKey := func(remaining []*store.APIKey) error {
 		for _, k := range remaining {
-			if fullAccess(k, now) {
+			if permanentFullKey(k) {
 				return nil
 			}
 		}
 		scopes := strings.Join(AllScopes, ", ")
 		return &ValidationError{Fields: []FieldError{{Field: "id",
-			Message: fmt.Sprintf("cannot delete key %s: %v (%s); create a key with every scope first, then delete this one",
+			Message: fmt.Sprintf("cannot delete key %s: %v (%s); create a key with every scope and no expiresAt first, then delete this one",
 				id, ErrLastKey, scopes),
-			MessageJA: fmt.Sprintf("キー %s は削除できません。削除すると、有効期限内ですべてのスコープ (%s) を持つキーがユーザーに残りません。"+
-				"先にすべてのスコープを持つキーを作成してから、このキーを削除してください", id, scopes)}}}
+			MessageJA: fmt.Sprintf("キー %s は削除できません。削除すると、有効期限がなくすべてのスコープ (%s) を持つキーがユーザーに残りません。"+
+				"先に有効期限なしですべてのスコープを持つキーを作成してから、このキーを削除してください", id, scopes)}}}
 	}
 	err := s.store.DeleteAPIKey(ctx, p.User.ID, id, now, keepsFullKey)
 	if errors.Is(err, store.ErrNotFound) {
