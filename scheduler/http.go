@@ -322,15 +322,19 @@ func isTimeout(err error) bool {
 
 // parseRetryAfter reads a Retry-After value in seconds or as an HTTP
 // date. It returns -1 for a missing or unreadable value.
+// maxRetryAfter is the largest Retry-After that parseRetryAfter returns.
+const maxRetryAfter = 365 * 24 * time.Hour
+
 func parseRetryAfter(v string) time.Duration {
 	if v == "" {
 		return -1
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+		// Values too large for a Duration mean "much later than any cap".
+		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
+		return min(max(time.Until(t), 0), maxRetryAfter)
 	}
 	return -1
 }
