@@ -137,22 +137,29 @@ func TestScheduledRunOverBudgetSkipped(t *testing.T) {
 	}
 	every := str(t, h.createJob(t, token, map[string]any{"schedule": "* * * * * *"}), "id")
 	h.advance(t, time.Second)
+	h.wantSkippedByLimit(t, token, every, "monthlyExecutions")
+}
 
+// wantSkippedByLimit waits until job id has exactly one run and checks
+// that it was skipped for the plan limit named limit without calling the
+// target.
+func (h *harness) wantSkippedByLimit(t *testing.T, token, id, limit string) {
+	t.Helper()
 	var executions []map[string]any
 	poll(t, "the skipped run to be recorded", func() bool {
-		res := h.call(t, "GET", "/jobs/"+every+"/executions", token, nil)
+		res := h.call(t, "GET", "/jobs/"+id+"/executions", token, nil)
 		wantStatus(t, res, http.StatusOK)
 		executions = res.list(t)
 		return len(executions) == 1
 	})
 	if executions[0]["status"] != "skipped" {
-		t.Errorf("run over the monthly budget has status %v, want skipped", executions[0]["status"])
+		t.Errorf("run over the %s limit has status %v, want skipped", limit, executions[0]["status"])
 	}
-	if msg, _ := executions[0]["error"].(string); !strings.Contains(msg, "monthlyExecutions") {
-		t.Errorf("skipped run error is %#v, want the monthlyExecutions limit", executions[0]["error"])
+	if msg, _ := executions[0]["error"].(string); !strings.Contains(msg, limit) {
+		t.Errorf("skipped run error is %#v, want the %s limit", executions[0]["error"], limit)
 	}
 	if n := h.sink.pending(); n != 0 {
-		t.Errorf("run over the monthly budget reached the target %d times, want 0", n)
+		t.Errorf("run over the %s limit reached the target %d times, want 0", limit, n)
 	}
 }
 
@@ -304,21 +311,5 @@ func TestDowngradedIntervalSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.advance(t, time.Second)
-
-	var executions []map[string]any
-	poll(t, "the skipped run to be recorded", func() bool {
-		res := h.call(t, "GET", "/jobs/"+id+"/executions", token, nil)
-		wantStatus(t, res, http.StatusOK)
-		executions = res.list(t)
-		return len(executions) == 1
-	})
-	if executions[0]["status"] != "skipped" {
-		t.Errorf("run below the plan's interval has status %v, want skipped", executions[0]["status"])
-	}
-	if msg, _ := executions[0]["error"].(string); !strings.Contains(msg, "minIntervalSeconds") {
-		t.Errorf("skipped run error is %#v, want the minIntervalSeconds limit", executions[0]["error"])
-	}
-	if n := h.sink.pending(); n != 0 {
-		t.Errorf("the target was called %d times below the plan's interval, want 0", n)
-	}
+	h.wantSkippedByLimit(t, token, id, "minIntervalSeconds")
 }
