@@ -64,6 +64,15 @@ func (s *Schedule) nextFire(u int64) (int64, bool) {
 	span := spanAt(s.loc, u)
 	previousOffset := s.previousOffset(span, u)
 
+	if s.fixedTime && u == span.start && previousOffset < span.offset {
+		// The clock jumped forward at u itself. A fixed-time job whose
+		// local time fell in the gap fires at u, the first instant after
+		// it, as it would when the search starts before the jump.
+		if local, ok := s.nextLocal(u + previousOffset); ok && local < u+span.offset {
+			return u, true
+		}
+	}
+
 	for step := 0; step < maxSpanSteps; step++ {
 		lo := u + span.offset
 		if s.fixedTime && previousOffset > span.offset {

@@ -109,3 +109,41 @@ func TestSpanAtUnboundedZones(t *testing.T) {
 		}
 	}
 }
+
+// TestGapSlotFromLastSecondBefore checks that a fixed-time job whose local
+// time falls in a spring-forward gap fires at the first instant after the
+// gap even when the search starts in the last second before the jump,
+// where the next instant is the jump itself.
+func TestGapSlotFromLastSecondBefore(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		zone, expr string
+		jump       time.Time // the first instant after the gap, in UTC
+	}{
+		{"America/New_York", "30 2 * * *", time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC)},
+		{"America/New_York", "0 30 2 * * *", time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC)},
+		{"Europe/Berlin", "0 2 * * *", time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC)},
+		{"Australia/Lord_Howe", "15 2 * * *", time.Date(2026, 10, 3, 15, 30, 0, 0, time.UTC)},
+		{"Pacific/Apia", "0 9 * * *", time.Date(2011, 12, 30, 10, 0, 0, 0, time.UTC)},
+	}
+	for _, tc := range tests {
+		loc, err := time.LoadLocation(tc.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Compile(tc.expr, Options{Location: loc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, before := range []time.Duration{time.Second, 2 * time.Second, time.Minute} {
+			from := tc.jump.Add(-before)
+			if got := s.Next(from); !got.Equal(tc.jump) {
+				t.Errorf("%s in %s: Next(%v) = %v, want %v", tc.expr, tc.zone, from, got.UTC(), tc.jump)
+			}
+		}
+		// From the jump itself, the slot has passed.
+		if got := s.Next(tc.jump); !got.After(tc.jump.Add(time.Hour)) {
+			t.Errorf("%s in %s: Next(%v) = %v, want a later day", tc.expr, tc.zone, tc.jump, got.UTC())
+		}
+	}
+}
