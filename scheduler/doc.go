@@ -37,8 +37,14 @@
 //
 // Per job: [Overlap] (run or skip a slot while the previous run is in
 // flight), [Misfire], a catch-up window, a deterministic jitter and a
-// timeout. Slots that do not run are never dropped silently: they reach
-// [Hooks.OnSkip] with status "skipped" or "missed".
+// timeout. Slots that do not run reach [Hooks.OnSkip] with status
+// "skipped" or "missed", with two exceptions that are logged instead.
+// After a stall longer than 10,000 slots of one job, only the first
+// 10,000 are reported one by one, and the log line names the first slot
+// not reported. When both the worker queue and the queue of skip reports
+// are full, slots are counted and logged. Slots held back by jitter when
+// [Scheduler.Stop] runs are left to another instance or to the misfire
+// policy at the next start.
 //
 // # Hooks
 //

@@ -24,7 +24,13 @@ type HostLimits struct {
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
+	// calls counts state lookups, so that every sweepEvery-th one drops
+	// idle states whose rate limiter has refilled since their last use.
+	calls int
 }
+
+// sweepEvery is how many calls pass between sweeps of idle host states.
+const sweepEvery = 1024
 
 type hostState struct {
 	slots   chan struct{}
@@ -65,6 +71,9 @@ var ErrHostBusy = errors.New("host limit reached")
 func (l *HostLimits) state(host string) *hostState {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.calls++; l.calls%sweepEvery == 0 {
+		l.sweep()
+	}
 	st := l.hosts[host]
 	if st == nil {
 		st = &hostState{}
@@ -87,8 +96,24 @@ func (l *HostLimits) done(host string, st *hostState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st.refs--
-	if st.refs == 0 && (st.limiter == nil || st.limiter.Tokens() >= float64(l.burst)) {
+	if st.refs == 0 && l.idle(st) {
 		delete(l.hosts, host)
+	}
+}
+
+// idle reports whether st has no call and a full rate limiter, so that a
+// new state would behave the same.
+func (l *HostLimits) idle(st *hostState) bool {
+	return st.refs == 0 && (st.limiter == nil || st.limiter.Tokens() >= float64(l.burst))
+}
+
+// sweep drops the idle states of hosts whose limiter refilled after their
+// last call, with l.mu held.
+func (l *HostLimits) sweep() {
+	for host, st := range l.hosts {
+		if l.idle(st) {
+			delete(l.hosts, host)
+		}
 	}
 }
 

@@ -14,19 +14,20 @@ var (
 	// idBuf is the ULID being made, guarded by idMu. A package variable
 	// keeps the entropy reader from moving a local one to the heap.
 	idBuf ulid.ULID
+	// idLastMs is the millisecond of the last id, guarded by idMu.
+	idLastMs uint64
 )
 
 // NewID returns a new identifier made of prefix, an underscore and a ULID.
 // One monotonic source serves the whole process, so ids made later sort
 // after ids made earlier, even within one millisecond.
 func NewID(prefix string) string {
-	var text [64]byte
-	n := copy(text[:], prefix)
-	text[n] = '_'
-	n++
-
-	ms := ulid.Timestamp(time.Now())
 	idMu.Lock()
+	// The time is read under the lock and never goes below the last id's,
+	// even when the wall clock steps back, so ids made later never carry
+	// an earlier millisecond.
+	ms := max(ulid.Timestamp(time.Now()), idLastMs)
+	idLastMs = ms
 	if err := idBuf.SetTime(ms); err != nil {
 		panic(err) // the clock is past the year 10889
 	}
@@ -36,9 +37,13 @@ func NewID(prefix string) string {
 	id := idBuf
 	idMu.Unlock()
 
+	var text [64]byte
+	n := len(prefix) + 1
 	if n+ulid.EncodedSize > len(text) {
 		return prefix + "_" + id.String()
 	}
+	copy(text[:], prefix)
+	text[n-1] = '_'
 	_ = id.MarshalTextTo(text[n : n+ulid.EncodedSize])
 	return string(text[:n+ulid.EncodedSize])
 }

@@ -92,9 +92,10 @@ type Hooks struct {
 	// context carries the values of the run's context but is not
 	// cancelled by Stop, so the result can still be stored.
 	AfterRun func(ctx context.Context, run Run, res Result)
-	// OnSkip is called for every slot that is not executed: status is
+	// OnSkip is called for slots that are not executed: status is
 	// "skipped" (overlap, full queue, shutdown, BeforeRun error) or
 	// "missed" (the slot passed while the scheduler was behind or down).
+	// The package documentation lists the cases that are only logged.
 	OnSkip func(ctx context.Context, run Run, status, reason string)
 }
 
@@ -169,16 +170,21 @@ type task struct {
 	run      Run
 	executor Executor
 	timeout  time.Duration
-	// inflight counts the runs of an OverlapSkip job. It is nil for other jobs.
-	inflight   *inflightCounter
-	skipStatus string
-	skipReason string
+	// inflight counts the runs of the task's job that are queued or
+	// running. It lives in the job's record.
+	inflight    *inflightCounter
+	overlapSkip bool
+	skipStatus  string
+	skipReason  string
 }
 
-// delayedTask is a run held back by its job's jitter until at.
+// delayedTask is a slot held back by its job's jitter until at. The run is
+// built when the delay ends, from the job as it is then, so removing the
+// job in the meantime cancels it and replacing the job changes it.
 type delayedTask struct {
-	at time.Time
-	t  task
+	at         time.Time
+	slot, next time.Time
+	id         string
 }
 
 // Scheduler fires jobs at their schedule's times and hands each run to a
@@ -191,8 +197,6 @@ type Scheduler struct {
 	mu    sync.Mutex
 	jobs  *jobTable
 	metas metaPool
-	// inflight holds the run counter of each OverlapSkip job.
-	inflight map[string]*inflightCounter
 	// delayed holds runs waiting for their jitter, as a min-heap on at.
 	delayed []delayedTask
 	wheel   *wheel.Wheel[jobData]
@@ -234,16 +238,15 @@ func New(cfg Config) *Scheduler {
 		cfg.CatchUpWindow = time.Minute
 	}
 	return &Scheduler{
-		cfg:      cfg,
-		clock:    cfg.Clock,
-		logger:   cfg.Logger,
-		jobs:     newJobTable(max(cfg.InitialCapacity, 0)),
-		metas:    make(metaPool),
-		inflight: make(map[string]*inflightCounter),
-		wheel:    wheel.New[jobData](cfg.Clock.Now(), time.Millisecond),
-		wake:     make(chan struct{}, 1),
-		reports:  make(chan *task, reportQueueSize),
-		queue:    make(chan task, cfg.QueueSize),
+		cfg:     cfg,
+		clock:   cfg.Clock,
+		logger:  cfg.Logger,
+		jobs:    newJobTable(max(cfg.InitialCapacity, 0)),
+		metas:   make(metaPool),
+		wheel:   wheel.New[jobData](cfg.Clock.Now(), time.Millisecond),
+		wake:    make(chan struct{}, 1),
+		reports: make(chan *task, reportQueueSize),
+		queue:   make(chan task, cfg.QueueSize),
 	}
 }
 
@@ -256,6 +259,9 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	if job.Schedule == nil || job.Executor == nil {
 		return time.Time{}, fmt.Errorf("scheduler: job %s needs a schedule and an executor", job.ID)
 	}
+	if job.Schedule.Location() == nil {
+		return time.Time{}, fmt.Errorf("scheduler: job %s has a zero Schedule; make schedules with cron.Compile", job.ID)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -264,13 +270,6 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	r.Value.schedule, r.Value.executor = job.Schedule, job.Executor
 	r.Value.meta = s.metas.acquire(metaOf(job))
 	s.metas.release(old)
-	if job.Overlap == OverlapSkip {
-		if s.inflight[job.ID] == nil {
-			s.inflight[job.ID] = new(inflightCounter)
-		}
-	} else if len(s.inflight) > 0 {
-		delete(s.inflight, job.ID)
-	}
 
 	from := s.clock.Now()
 	if !job.After.IsZero() && job.After.Before(from) {
@@ -294,7 +293,6 @@ func (s *Scheduler) Remove(id string) bool {
 	}
 	s.wheel.Cancel(r)
 	s.metas.release(r.Value.meta)
-	delete(s.inflight, id)
 	s.signal()
 	return true
 }
@@ -409,11 +407,13 @@ func (s *Scheduler) loop() {
 		timer.Stop()
 	}
 
+	// Slots still held back by jitter are left unhandled, not reported:
+	// another instance runs them, or the misfire policy handles them at
+	// the next start.
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, d := range s.delayed {
-		d.t.skipStatus, d.t.skipReason = StatusSkipped, "scheduler stopped before the run started"
-		s.dispatch(d.t)
+	if n := len(s.delayed); n > 0 {
+		s.logger.Info("scheduler stopped with jittered slots not started", slog.Int("slots", n))
 	}
 	s.delayed = nil
 }
@@ -435,7 +435,10 @@ func (s *Scheduler) fireDue() time.Duration {
 	// on the first runs of a large batch while the rest are still firing.
 	s.wheel.Advance(now, func(r *jobRecord) { s.fire(r, now) })
 	for len(s.delayed) > 0 && !s.delayed[0].at.After(now) {
-		s.dispatch(s.popDelayed().t)
+		d := s.popDelayed()
+		if r := s.jobs.get(d.id); r != nil {
+			s.dispatch(s.newTask(r, d.slot, d.next, "", ""))
+		}
 	}
 
 	wait := idleWait
@@ -503,7 +506,7 @@ func (s *Scheduler) fire(r *jobRecord, now time.Time) {
 	}
 	if walked == maxSlotsPerFire && !slot.IsZero() && !slot.After(now) {
 		s.logger.Warn("scheduler skipped slots beyond the report cap", slog.String("job_id", job.id),
-			slog.Int("reported", walked), slog.Time("resumed_after", now))
+			slog.Int("reported", walked), slog.Time("first_unreported", slot), slog.Time("resumed_after", now))
 		slot = job.schedule.Next(now)
 	}
 	s.schedule(r, slot)
@@ -516,21 +519,20 @@ func (s *Scheduler) fire(r *jobRecord, now time.Time) {
 	// only the latest of a backlog runs.
 	if meta.overlap == OverlapSkip && len(onTime) > 1 {
 		for _, t := range onTime[:len(onTime)-1] {
-			s.dispatch(s.newTask(job, t, slot, StatusSkipped,
+			s.dispatch(s.newTask(r, t, slot, StatusSkipped,
 				"a later slot of the job ran instead; overlapPolicy is skip"))
 		}
 		onTime = onTime[len(onTime)-1:]
 	}
 	for _, missed := range late {
-		s.dispatch(s.newTask(job, missed, slot, StatusMissed, "slot passed more than the catch-up window ago"))
+		s.dispatch(s.newTask(r, missed, slot, StatusMissed, "slot passed more than the catch-up window ago"))
 	}
 	for _, t := range onTime {
-		task := s.newTask(job, t, slot, "", "")
 		if at := t.Add(jitter(job, t)); at.After(now) {
-			s.pushDelayed(delayedTask{at: at, t: task})
+			s.pushDelayed(delayedTask{at: at, slot: t, next: slot, id: job.id})
 			continue
 		}
-		s.dispatch(task)
+		s.dispatch(s.newTask(r, t, slot, "", ""))
 	}
 }
 
@@ -538,17 +540,14 @@ func (s *Scheduler) fire(r *jobRecord, now time.Time) {
 // is set. It copies what the worker needs, so replacing or removing the
 // job later does not change a run already fired. The worker assigns the
 // execution id, which keeps id generation off the firing loop.
-func (s *Scheduler) newTask(job *jobData, slot, next time.Time, skipStatus, skipReason string) task {
-	t := task{
+func (s *Scheduler) newTask(r *jobRecord, slot, next time.Time, skipStatus, skipReason string) task {
+	job := &r.Value
+	return task{
 		run: Run{JobID: job.id, Owner: job.meta.owner, ScheduledAt: slot, NextAt: next,
 			Trigger: TriggerSchedule},
-		executor: job.executor, timeout: job.meta.timeout,
-		skipStatus: skipStatus, skipReason: skipReason,
+		executor: job.executor, timeout: job.meta.timeout, overlapSkip: job.meta.overlap == OverlapSkip,
+		inflight: &r.Counter, skipStatus: skipStatus, skipReason: skipReason,
 	}
-	if job.meta.overlap == OverlapSkip {
-		t.inflight = s.inflight[job.id]
-	}
-	return t
 }
 
 func (s *Scheduler) newRun(id, owner string, slot, next time.Time, trigger string) Run {
@@ -602,12 +601,10 @@ func (s *Scheduler) dispatch(t task) {
 			t.run.ExecutionID = NewID("exe")
 			s.cfg.Hooks.OnFire(t.run)
 		}
-		if t.inflight != nil {
-			if t.inflight.Load() > 0 {
-				t.skipStatus, t.skipReason = StatusSkipped, "previous run still in flight"
-			} else {
-				t.inflight.Add(1)
-			}
+		if t.overlapSkip && t.inflight.Load() > 0 {
+			t.skipStatus, t.skipReason = StatusSkipped, "previous run still in flight"
+		} else {
+			t.inflight.Add(1)
 		}
 	}
 	select {
@@ -615,7 +612,7 @@ func (s *Scheduler) dispatch(t task) {
 	default:
 		if t.skipStatus == "" {
 			t.done()
-			t.skipStatus, t.skipReason = StatusSkipped, "worker queue full"
+			t.skipStatus, t.skipReason = StatusSkipped, queueFullReason
 		}
 		report := new(task)
 		*report = t
@@ -645,6 +642,10 @@ func (t *task) done() {
 	}
 }
 
+// queueFullReason is the skip reason of a slot that found the worker queue
+// full.
+const queueFullReason = "worker queue full"
+
 // reportQueueSize bounds skip reports waiting for drainReports.
 const reportQueueSize = 1 << 16
 
@@ -659,8 +660,14 @@ func (s *Scheduler) drainReports() {
 }
 
 func (s *Scheduler) skip(run Run, status, reason string) {
+	// A full queue means the scheduler is overloaded. Other skips follow
+	// the job's own policies and reach OnSkip, so they log at debug level.
+	level := slog.LevelDebug
+	if reason == queueFullReason {
+		level = slog.LevelWarn
+	}
 	if status == StatusSkipped {
-		s.logger.Warn("scheduler skipped run", slog.String("job_id", run.JobID),
+		s.logger.Log(context.Background(), level, "scheduler skipped run", slog.String("job_id", run.JobID),
 			slog.String("execution_id", run.ExecutionID), slog.String("reason", reason))
 	}
 	if s.cfg.Hooks.OnSkip != nil {
@@ -679,13 +686,15 @@ func (s *Scheduler) work() {
 			s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
 			t.done()
 		default:
-			s.execute(s.runCtx, t.executor, t.timeout, t.run)
+			s.execute(s.runCtx, s.hookCtx, t.executor, t.timeout, t.run)
 			t.done()
 		}
 	}
 }
 
-func (s *Scheduler) execute(ctx context.Context, ex Executor, timeout time.Duration, run Run) Result {
+// execute runs one run. ctx is the run's context and hookCtx the context
+// for hooks that store outcomes, which Stop does not cancel.
+func (s *Scheduler) execute(ctx, hookCtx context.Context, ex Executor, timeout time.Duration, run Run) Result {
 	if h := s.cfg.Hooks.BeforeRun; h != nil {
 		// The hook may change the run, so it gets a copy whose address
 		// escapes only when there is a hook.
@@ -700,7 +709,7 @@ func (s *Scheduler) execute(ctx context.Context, ex Executor, timeout time.Durat
 			s.logger.Debug("scheduler run vetoed", slog.String("job_id", run.JobID),
 				slog.String("execution_id", run.ExecutionID), slog.Any("err", err))
 			if s.cfg.Hooks.OnSkip != nil {
-				s.cfg.Hooks.OnSkip(ctx, run, StatusSkipped, err.Error())
+				s.cfg.Hooks.OnSkip(hookCtx, run, StatusSkipped, err.Error())
 			}
 			return Result{Status: StatusSkipped, Error: err.Error()}
 		}
@@ -720,10 +729,6 @@ func (s *Scheduler) execute(ctx context.Context, ex Executor, timeout time.Durat
 	if h := s.cfg.Hooks.AfterRun; h != nil {
 		// Runs cancelled by Stop's deadline still get their outcome
 		// recorded.
-		hookCtx := s.hookCtx
-		if ctx != s.runCtx {
-			hookCtx = context.WithoutCancel(ctx)
-		}
 		h(hookCtx, run, res)
 	}
 	return res
@@ -758,5 +763,5 @@ func (s *Scheduler) RunNow(ctx context.Context, job Job) (Run, Result) {
 	s.mu.Unlock()
 
 	run := s.newRun(job.ID, job.Owner, s.clock.Now(), next, TriggerManual)
-	return run, s.execute(ctx, job.Executor, job.Timeout, run)
+	return run, s.execute(ctx, context.WithoutCancel(ctx), job.Executor, job.Timeout, run)
 }

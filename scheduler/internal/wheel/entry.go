@@ -1,6 +1,9 @@
 package wheel
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Entry is an intrusive list node that carries one job through a Wheel.
 //
@@ -9,7 +12,7 @@ import "time"
 // unscheduled entry. An Entry belongs to at most one Wheel at a time, and it
 // must not be copied while it is scheduled because the wheel links to its
 // address. Besides Value, an Entry takes four machine words (32 bytes on
-// 64-bit platforms).
+// 64-bit platforms), Counter included.
 type Entry[T any] struct {
 	// Value is the caller's payload. The wheel never reads or writes it.
 	Value T
@@ -24,6 +27,10 @@ type Entry[T any] struct {
 	// bucket is one more than the index of the list in Wheel.buckets that
 	// contains the entry, and 0 when the entry is not scheduled.
 	bucket int32
+
+	// Counter is a number for the caller that the wheel never reads or
+	// writes. It fills the padding after bucket, so it costs no space.
+	Counter atomic.Int32
 }
 
 // Scheduled reports whether e is waiting in a wheel. An entry is unscheduled
