@@ -225,3 +225,46 @@ func TestAddRejectsZeroSchedule(t *testing.T) {
 		t.Errorf("Len = %d after a rejected Add, want 0", n)
 	}
 }
+
+func TestAddRejectsInvalidPolicies(t *testing.T) {
+	t.Parallel()
+	s := scheduler.New(scheduler.Config{Clock: schedulertest.NewClock(epoch)})
+	base := scheduler.Job{ID: "p", Schedule: mustCompile(t, "@daily"), Executor: newRecorder()}
+	for name, change := range map[string]func(*scheduler.Job){
+		"unknown overlap":  func(j *scheduler.Job) { j.Overlap = 7 },
+		"unknown misfire":  func(j *scheduler.Job) { j.Misfire = 9 },
+		"negative timeout": func(j *scheduler.Job) { j.Timeout = -time.Second },
+		"negative catchUp": func(j *scheduler.Job) { j.CatchUp = -time.Second },
+		"negative jitter":  func(j *scheduler.Job) { j.Jitter = -time.Second },
+	} {
+		job := base
+		change(&job)
+		if _, err := s.Add(job); err == nil {
+			t.Errorf("Add accepted a job with %s", name)
+		}
+	}
+	if n := s.Len(); n != 0 {
+		t.Errorf("Len = %d after rejected jobs, want 0", n)
+	}
+}
+
+func TestAddReturnsUTC(t *testing.T) {
+	t.Parallel()
+	s := scheduler.New(scheduler.Config{Clock: schedulertest.NewClock(epoch)})
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, err := cron.Compile("0 9 * * *", cron.Options{Location: tokyo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.Add(scheduler.Job{ID: "tokyo", Schedule: sched, Executor: newRecorder()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromNextRun, _ := s.NextRun("tokyo")
+	if next.Location() != time.UTC || next != fromNextRun {
+		t.Errorf("Add returned %v, NextRun %v; want the same instant in UTC", next, fromNextRun)
+	}
+}

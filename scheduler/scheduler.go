@@ -250,8 +250,10 @@ func New(cfg Config) *Scheduler {
 	}
 }
 
-// Add registers job, or replaces the job with the same ID, and returns its
-// next fire time (zero if it never fires again).
+// Add registers job, or replaces the job with the same ID, and returns the
+// next slot it will handle, in UTC, or zero if it never fires again. With
+// After set, that slot can be in the past: it is the first missed slot,
+// which the Misfire policy then handles. Jobs added after Stop never fire.
 func (s *Scheduler) Add(job Job) (time.Time, error) {
 	if job.ID == "" {
 		return time.Time{}, errors.New("scheduler: job id is empty")
@@ -261,6 +263,9 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	}
 	if job.Schedule.Location() == nil {
 		return time.Time{}, fmt.Errorf("scheduler: job %s has a zero Schedule; make schedules with cron.Compile", job.ID)
+	}
+	if err := checkPolicies(job); err != nil {
+		return time.Time{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -278,7 +283,25 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	next := job.Schedule.Next(from)
 	s.schedule(r, next)
 	s.signal()
-	return next, nil
+	if next.IsZero() {
+		return next, nil
+	}
+	return next.UTC(), nil
+}
+
+// checkPolicies rejects policy values that no constant names and negative
+// durations, which would otherwise act as silent defaults.
+func checkPolicies(job Job) error {
+	switch {
+	case job.Overlap != OverlapAllow && job.Overlap != OverlapSkip:
+		return fmt.Errorf("scheduler: job %s has unknown Overlap %d; use OverlapAllow or OverlapSkip", job.ID, job.Overlap)
+	case job.Misfire != MisfireRunOnce && job.Misfire != MisfireSkip:
+		return fmt.Errorf("scheduler: job %s has unknown Misfire %d; use MisfireRunOnce or MisfireSkip", job.ID, job.Misfire)
+	case job.Timeout < 0, job.CatchUp < 0, job.Jitter < 0:
+		return fmt.Errorf("scheduler: job %s has a negative Timeout (%s), CatchUp (%s) or Jitter (%s); use 0 for the default",
+			job.ID, job.Timeout, job.CatchUp, job.Jitter)
+	}
+	return nil
 }
 
 // Remove unregisters the job; runs in flight continue. It reports whether
@@ -339,7 +362,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	defer s.mu.Unlock()
 
 	if s.started {
-		return errors.New("scheduler: already started")
+		return errors.New("scheduler: already started; a stopped scheduler cannot start again, so create a new one")
 	}
 	s.started = true
 	s.runCtx, s.cancelRun = context.WithCancel(context.WithoutCancel(ctx))
