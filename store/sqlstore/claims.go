@@ -35,8 +35,14 @@ type claimRequest struct {
 type claimBatcher struct {
 	s        *Store
 	requests chan *claimRequest
-	stop     chan struct{}
-	workers  sync.WaitGroup
+
+	// mu guards closed. A claim holds it for reading while it queues a
+	// request, so once close has set closed, no request enters the queue.
+	mu     sync.RWMutex
+	closed bool
+
+	stop    chan struct{}
+	workers sync.WaitGroup
 }
 
 func newClaimBatcher(s *Store, workers int) *claimBatcher {
@@ -53,14 +59,36 @@ func newClaimBatcher(s *Store, workers int) *claimBatcher {
 // store.ErrConflict when nothing was inserted.
 func (b *claimBatcher) claim(ctx context.Context, e *store.Execution, values []any) error {
 	req := &claimRequest{e: e, values: values, done: make(chan error, 1)}
+	if err := b.enqueue(ctx, req); err != nil {
+		return err
+	}
+	// Either a worker or close sends the result of every queued request.
+	// The wait ignores ctx because a worker may have sent the claim, and
+	// the database may commit it after ctx ends.
+	return <-req.done
+}
+
+// enqueue queues req for a worker. It fails when the batcher is closed or
+// ctx ends first, and then req is not queued.
+func (b *claimBatcher) enqueue(ctx context.Context, req *claimRequest) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return errClaimerClosed(req.e)
+	}
+	// The workers keep taking requests until close has set closed, which
+	// waits for this read lock, so a full queue does not block this send
+	// forever.
 	select {
 	case b.requests <- req:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-b.stop:
-		return fmt.Errorf("sqlstore: store closed before claiming execution %s", e.ID)
 	}
-	return <-req.done
+}
+
+func errClaimerClosed(e *store.Execution) error {
+	return fmt.Errorf("sqlstore: claiming execution %s of job %s failed: the store is closed", e.ID, e.JobID)
 }
 
 func (b *claimBatcher) work() {
@@ -87,14 +115,25 @@ func (b *claimBatcher) work() {
 }
 
 // close stops the workers after the claims they have taken. Claims still
-// queued fail.
+// queued fail without reaching the database, and later claims fail at
+// once. Calling close again does nothing.
 func (b *claimBatcher) close() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	b.mu.Unlock()
+
 	close(b.stop)
 	b.workers.Wait()
+	// No claim can queue a request now, so the queue drained here stays
+	// empty.
 	for {
 		select {
 		case req := <-b.requests:
-			req.done <- fmt.Errorf("sqlstore: store closed before claiming execution %s", req.e.ID)
+			req.done <- errClaimerClosed(req.e)
 		default:
 			return
 		}
@@ -116,22 +155,66 @@ func (b *claimBatcher) run(batch []*claimRequest) {
 	ctx, cancel := context.WithTimeout(context.Background(), claimTimeout)
 	defer cancel()
 	inserted, err := b.insert(ctx, batch)
+	// NOTE: a lone claim whose statement fails is not retried, so when
+	// that statement was committed anyway, the caller gets an error for a
+	// row that it owns.
 	if err != nil && len(batch) > 1 {
 		for _, req := range batch {
-			b.run([]*claimRequest{req})
+			req.done <- b.retry(req)
 		}
 		return
 	}
 	for _, req := range batch {
-		switch {
-		case err != nil:
-			req.done <- fmt.Errorf("sqlstore: error creating execution %s of job %s: %w", req.e.ID, req.e.JobID, err)
-		case !inserted[req.e.ID]:
-			req.done <- fmt.Errorf("execution %s or slot %s of job %s exists: %w", req.e.ID,
-				req.e.ScheduledAt.UTC().Format(time.RFC3339Nano), req.e.JobID, store.ErrConflict)
-		default:
-			req.done <- nil
+		req.done <- claimResult(req, inserted, err)
+	}
+}
+
+// retry claims req on its own after the statement of its batch failed.
+// That statement may have been committed anyway, for example when the
+// connection was lost or the timeout ended after the commit. So a row
+// that matches req is req's own claim and not a conflict.
+func (b *claimBatcher) retry(req *claimRequest) error {
+	ctx, cancel := context.WithTimeout(context.Background(), claimTimeout)
+	defer cancel()
+	inserted, err := b.insert(ctx, []*claimRequest{req})
+	if err == nil && !inserted[req.e.ID] {
+		var stored bool
+		stored, err = b.rowExists(ctx, req)
+		if err == nil && stored {
+			return nil
 		}
+	}
+	return claimResult(req, inserted, err)
+}
+
+// rowExists reports whether the executions table has the row that req
+// claims. Besides the id, it compares the columns that a claim sets and
+// that nothing changes while the claim waits for its result, so a row
+// that only reuses the id still counts as a conflict.
+func (b *claimBatcher) rowExists(ctx context.Context, req *claimRequest) (bool, error) {
+	e := req.e
+	var n int
+	err := b.s.queryRow(ctx, b.s.db, `SELECT count(*) FROM executions
+		WHERE id = ? AND job_id = ? AND user_id = ? AND triggered_by = ? AND instance_id = ?
+			AND scheduled_at IS NOT DISTINCT FROM ? AND started_at IS NOT DISTINCT FROM ?`,
+		e.ID, e.JobID, e.UserID, e.Trigger, e.Instance, timeValue(e.ScheduledAt), timeValue(e.StartedAt)).Scan(&n)
+	if err != nil {
+		return false, b.s.dialect.classify(err)
+	}
+	return n > 0, nil
+}
+
+// claimResult returns the result of req after a claim statement that
+// returned inserted and err.
+func claimResult(req *claimRequest, inserted map[string]bool, err error) error {
+	switch {
+	case err != nil:
+		return fmt.Errorf("sqlstore: error creating execution %s of job %s: %w", req.e.ID, req.e.JobID, err)
+	case !inserted[req.e.ID]:
+		return fmt.Errorf("execution %s or slot %s of job %s exists: %w", req.e.ID,
+			req.e.ScheduledAt.UTC().Format(time.RFC3339Nano), req.e.JobID, store.ErrConflict)
+	default:
+		return nil
 	}
 }
 

@@ -24,3 +24,13 @@ func ClaimBatch(s *Store, es []*store.Execution) []error {
 	}
 	return errs
 }
+
+// RetryClaim claims e on its own, as after the statement of its batch
+// failed, and returns the claim's result.
+func RetryClaim(s *Store, e *store.Execution) error {
+	values, err := executionValues(e)
+	if err != nil {
+		return err
+	}
+	return s.claims.retry(&claimRequest{e: e, values: values, done: make(chan error, 1)})
+}
