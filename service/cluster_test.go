@@ -15,28 +15,37 @@ import (
 func sharedServices(t *testing.T) (*Service, *Service) {
 	t.Helper()
 	dsn, schema := storetest.PostgresSchema(t)
+	return startShared(t, dsn, schema, Config{}), startShared(t, dsn, schema, Config{})
+}
 
+// startShared starts a service with cfg on the PostgreSQL schema, as one
+// of several server processes sharing it, and stops it when the test
+// ends. It sets the store, SharedStore, a discarding logger and an hourly
+// meter flush.
+func startShared(t *testing.T, dsn, schema string, cfg Config) *Service {
+	t.Helper()
 	ctx := context.Background()
-	start := func() *Service {
-		st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Schema: schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := New(Config{Store: st, SharedStore: true, Logger: slog.New(slog.DiscardHandler),
-			MeterFlushInterval: time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = svc.Stop(ctx)
-			st.Close()
-		})
-		return svc
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return start(), start()
+	cfg.Store, cfg.SharedStore = st, true
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.MeterFlushInterval = time.Hour
+	svc, err := New(cfg)
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = svc.Stop(ctx)
+		st.Close()
+	})
+	return svc
 }
 
 // waitFor polls cond every 10ms for up to limit and reports how long it

@@ -91,8 +91,14 @@ type Service struct {
 	// its owner, read once before the run.
 	runUsers sync.Map
 
+	// stopBackground ends the job watch and the stale-run sweep.
 	stopBackground context.CancelFunc
 	background     sync.WaitGroup
+	// stopLease ends the lease renewal. Stop calls it only after the
+	// scheduler has stopped, because the other processes mark the runs of
+	// a lapsed lease interrupted.
+	stopLease    context.CancelFunc
+	leaseRenewal sync.WaitGroup
 }
 
 // New returns a stopped service.
@@ -242,10 +248,12 @@ func (s *Service) Start(ctx context.Context) error {
 		}()
 	}
 	if leased {
-		s.background.Add(1)
+		leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopLease = stopLease
+		s.leaseRenewal.Add(1)
 		go func() {
-			defer s.background.Done()
-			s.keepLease(bg, tracker)
+			defer s.leaseRenewal.Done()
+			s.keepLease(leaseCtx, tracker)
 		}()
 	}
 	// Only a shared store has changes that did not come through this
@@ -263,7 +271,9 @@ func (s *Service) Start(ctx context.Context) error {
 }
 
 // Stop stops firing, waits for runs in flight until ctx is done, and
-// flushes the meter.
+// flushes the meter. On a shared store it keeps renewing the instance
+// lease until the runs have finished and their outcomes are stored, and
+// releases the lease last.
 func (s *Service) Stop(ctx context.Context) error {
 	if s.stopBackground != nil {
 		s.stopBackground()
@@ -273,6 +283,10 @@ func (s *Service) Stop(ctx context.Context) error {
 	meterErr := s.meter.Stop(context.WithoutCancel(ctx))
 	if meterErr != nil {
 		s.logger.ErrorContext(ctx, "final metering flush failed", slog.Any("err", meterErr))
+	}
+	if s.stopLease != nil {
+		s.stopLease()
+		s.leaseRenewal.Wait()
 	}
 	if tracker, ok := s.store.(store.InstanceTracker); ok && s.cfg.SharedStore {
 		// A run whose outcome could not be stored loses its lease here, so
