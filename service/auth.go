@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/recoron/recoron/metering"
 	"github.com/recoron/recoron/scheduler"
@@ -32,6 +34,24 @@ var AllScopes = []string{ScopeReadJobs, ScopeWriteJobs, ScopeReadKeys, ScopeWrit
 
 // TokenPrefix starts every token, so leaked tokens are easy to recognise.
 const TokenPrefix = "rcn_"
+
+// MinTokenLength is the minimum number of characters in a token that the
+// caller chooses instead of taking a random one from [NewToken].
+const MinTokenLength = 16
+
+// CheckToken validates a token that the caller chooses. Such a token needs
+// at least [MinTokenLength] characters and no whitespace. The error never
+// contains the token.
+func CheckToken(token string) error {
+	if n := utf8.RuneCountInString(token); n < MinTokenLength {
+		return fmt.Errorf("token is too short (%d characters); use at least %d characters without whitespace",
+			n, MinTokenLength)
+	}
+	if strings.ContainsFunc(token, unicode.IsSpace) {
+		return fmt.Errorf("token contains whitespace; use at least %d characters without whitespace", MinTokenLength)
+	}
+	return nil
+}
 
 // prefixLen is how many characters of a token are kept as the key prefix.
 const prefixLen = 12
@@ -91,9 +111,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 
 // CreateUser creates a user on plan with a first key holding every scope,
 // and returns the user, the key and its token. An empty token makes a
-// random one. The name follows the rules of key names and is stored
-// trimmed.
+// random one, and any other token must pass [CheckToken]. The name follows
+// the rules of key names and is stored trimmed.
 func (s *Service) CreateUser(ctx context.Context, name, plan, token string) (*store.User, *store.APIKey, string, error) {
+	if token != "" {
+		if err := CheckToken(token); err != nil {
+			return nil, nil, "", fmt.Errorf("invalid token for the first key of user %q: %w", name, err)
+		}
+	}
 	verr := &ValidationError{}
 	name = checkName(verr, name, "ユーザー")
 	if err := verr.orNil(); err != nil {
@@ -129,8 +154,15 @@ func (s *Service) planNames() []string {
 
 // Bootstrap creates the first user, on the unlimited plan with every
 // scope, when the store has no users. It returns the token, or "" when
-// users already exist. An empty token makes a random one.
+// users already exist. An empty token makes a random one. Any other token
+// must pass [CheckToken], even when users exist, so a weak token is
+// reported at every start and not only at the first.
 func (s *Service) Bootstrap(ctx context.Context, token string) (string, error) {
+	if token != "" {
+		if err := CheckToken(token); err != nil {
+			return "", fmt.Errorf("invalid bootstrap token: %w", err)
+		}
+	}
 	n, err := s.store.CountUsers(ctx)
 	if err != nil {
 		return "", fmt.Errorf("counting users: %w", err)

@@ -129,10 +129,12 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
-// checkBootstrapToken rejects tokens too short or oddly formed to be safe.
+// checkBootstrapToken applies the rule of [service.CheckToken] to the
+// value of RECORON_BOOTSTRAP_TOKEN, with a message that names the variable
+// and never contains the token.
 func checkBootstrapToken(token string) error {
-	if len(token) < 16 || strings.ContainsAny(token, " \t\r\n") {
-		return errors.New("RECORON_BOOTSTRAP_TOKEN must be at least 16 characters without spaces")
+	if service.CheckToken(token) != nil {
+		return fmt.Errorf("RECORON_BOOTSTRAP_TOKEN must be at least %d characters without spaces", service.MinTokenLength)
 	}
 	return nil
 }

@@ -157,3 +157,21 @@ func TestServeHelpDescribesPlansFile(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckBootstrapToken(t *testing.T) {
+	t.Parallel()
+	const want = "RECORON_BOOTSTRAP_TOKEN must be at least 16 characters without spaces"
+	for _, token := range []string{"a", " ", "0123456789abcde", "0123456789abcdef 01", "0123456789abcdef\n"} {
+		err := checkBootstrapToken(token)
+		if err == nil {
+			t.Errorf("checkBootstrapToken(%q) = nil, want an error", token)
+			continue
+		}
+		if err.Error() != want {
+			t.Errorf("checkBootstrapToken(%q) = %q, want %q", token, err, want)
+		}
+	}
+	if err := checkBootstrapToken("0123456789abcdef"); err != nil {
+		t.Errorf("checkBootstrapToken of a 16-character token: %v", err)
+	}
+}
