@@ -14,10 +14,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/recoron/recoron/service"
 )
@@ -27,7 +29,9 @@ type Config struct {
 	// Service does the work. Required.
 	Service *service.Service
 	// Prefix is prepended to every route, such as "/api"; the default is
-	// no prefix.
+	// no prefix. It must start with "/" and be a clean path without
+	// whitespace, "{" or "}". One trailing "/" is dropped, so "/api/" is
+	// the same as "/api".
 	Prefix string
 	// MaxBodyBytes caps request bodies; the default is 1 MiB.
 	MaxBodyBytes int64
@@ -65,15 +69,45 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	prefix, err := checkPrefix(cfg.Prefix)
+	if err != nil {
+		return nil, err
+	}
 	a := &API{
 		svc:     cfg.Service,
-		prefix:  strings.TrimSuffix(cfg.Prefix, "/"),
+		prefix:  prefix,
 		maxBody: cfg.MaxBodyBytes,
 		logger:  cfg.Logger,
 		mux:     http.NewServeMux(),
 	}
 	a.routes()
 	return a, nil
+}
+
+// checkPrefix returns Config.Prefix without its trailing "/", or an error
+// when the prefix would not work as the start of a ServeMux pattern.
+func checkPrefix(raw string) (string, error) {
+	prefix := strings.TrimSuffix(raw, "/")
+	if prefix == "" {
+		return "", nil
+	}
+	if !strings.HasPrefix(prefix, "/") {
+		return "", fmt.Errorf("httpapi: Prefix %q must start with \"/\", such as %q", raw, "/"+prefix)
+	}
+	// ServeMux reads a space or tab as the end of a method, and braces as
+	// a wildcard.
+	for _, r := range prefix {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == '{' || r == '}' {
+			return "", fmt.Errorf("httpapi: Prefix %q contains %q; use a path without whitespace, control characters, \"{\" or \"}\"",
+				raw, string(r))
+		}
+	}
+	// ServeMux redirects request paths with empty, "." or ".." segments to
+	// their clean form, which a prefix with such segments never matches.
+	if clean := strings.TrimSuffix(path.Clean(prefix), "/"); clean != prefix {
+		return "", fmt.Errorf("httpapi: Prefix %q is not a clean path; use %q", raw, clean)
+	}
+	return prefix, nil
 }
 
 func (a *API) routes() {
