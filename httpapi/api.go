@@ -37,16 +37,23 @@ type Config struct {
 	MaxBodyBytes int64
 	// Logger receives unexpected errors; the default is slog.Default().
 	Logger *slog.Logger
+	// DefaultLanguage is the language of error messages for requests whose
+	// Accept-Language names neither Japanese nor English: "ja", the
+	// default, or "en".
+	DefaultLanguage string
 }
 
 // API is the REST handler. Create it with [New].
 type API struct {
-	svc      *service.Service
-	prefix   string
-	maxBody  int64
-	logger   *slog.Logger
-	mux      *http.ServeMux
-	limiters sync.Map // key id -> *keyLimiter
+	svc     *service.Service
+	prefix  string
+	maxBody int64
+	logger  *slog.Logger
+	// englishDefault reports whether errors are in English when the
+	// request does not choose a language.
+	englishDefault bool
+	mux            *http.ServeMux
+	limiters       sync.Map // key id -> *keyLimiter
 }
 
 // endpoint handles an authenticated request and returns the status and
@@ -73,12 +80,17 @@ func New(cfg Config) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DefaultLanguage != "" && cfg.DefaultLanguage != "ja" && cfg.DefaultLanguage != "en" {
+		return nil, fmt.Errorf("httpapi: DefaultLanguage %q is not supported; use \"ja\" or \"en\"", cfg.DefaultLanguage)
+	}
 	a := &API{
 		svc:     cfg.Service,
 		prefix:  prefix,
 		maxBody: cfg.MaxBodyBytes,
 		logger:  cfg.Logger,
 		mux:     http.NewServeMux(),
+
+		englishDefault: cfg.DefaultLanguage == "en",
 	}
 	a.routes()
 	return a, nil

@@ -68,14 +68,15 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 		}
 	}
 	msg := e.ja
-	if english(r) {
+	if english(r, a.englishDefault) {
 		msg = e.en
 	}
 	writeJSON(w, e.status, envelope{Message: msg, Error: &errorBody{Code: e.code, Details: e.details}})
 }
 
-// english reports whether the client prefers English to Japanese.
-func english(r *http.Request) bool {
+// english reports whether the client prefers English to Japanese, or
+// whether fallback is set when it names neither.
+func english(r *http.Request, fallback bool) bool {
 	bestLang, bestQ := "", -1.0
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
@@ -90,6 +91,9 @@ func english(r *http.Request) bool {
 		if (lang == "en" || lang == "ja") && q > 0 && q > bestQ {
 			bestLang, bestQ = lang, q
 		}
+	}
+	if bestLang == "" {
+		return fallback
 	}
 	return bestLang == "en"
 }
