@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // daySpec is the parsed day-of-month and day-of-week fields.
@@ -213,6 +214,38 @@ func parseWeekday(item, text string) (int, error) {
 }
 
 // table computes the matching days for every month shape.
+// dayTables caches the table of each day spec, because one costs hundreds
+// of day checks to build and most schedules share a few day specs.
+var dayTables struct {
+	sync.Mutex
+	byspec map[daySpec]dayTable
+}
+
+// maxCachedDayTables bounds dayTables, so that many distinct expressions
+// cannot grow it without limit. Past it, tables are built each time.
+const maxCachedDayTables = 4096
+
+// cachedTable returns d.table(), from the cache when d was seen before.
+func (d *daySpec) cachedTable() dayTable {
+	dayTables.Lock()
+	t, ok := dayTables.byspec[*d]
+	dayTables.Unlock()
+	if ok {
+		return t
+	}
+
+	t = d.table()
+	dayTables.Lock()
+	defer dayTables.Unlock()
+	if dayTables.byspec == nil {
+		dayTables.byspec = make(map[daySpec]dayTable)
+	}
+	if len(dayTables.byspec) < maxCachedDayTables {
+		dayTables.byspec[*d] = t
+	}
+	return t
+}
+
 func (d *daySpec) table() dayTable {
 	var t dayTable
 	for length := 28; length <= 31; length++ {

@@ -214,7 +214,7 @@ func (s *Schedule) parseFields(tokens []string) error {
 	if err := days.parseDayOfWeek(tokens[5]); err != nil {
 		return err
 	}
-	s.days = days.table()
+	s.days = days.cachedTable()
 
 	if !s.canFire() {
 		return neverFiresError(tokens[3], tokens[4], tokens[5])
