@@ -118,9 +118,16 @@ func (s *Service) executionFrom(run scheduler.Run, res scheduler.Result) *store.
 
 // afterRun stores the outcome of a scheduled run and the job's run times.
 func (s *Service) afterRun(ctx context.Context, run scheduler.Run, res scheduler.Result) {
-	s.runUsers.Delete(run.ExecutionID)
 	logAttrs := []any{slog.String("job_id", run.JobID), slog.String("execution_id", run.ExecutionID)}
-	plan, err := s.userPlan(ctx, run.Owner)
+	// The user read before the run gives the plan, which saves a read per
+	// run. A run that BeforeRun did not see reads it again.
+	var plan metering.Plan
+	var err error
+	if u, ok := s.runUsers.LoadAndDelete(run.ExecutionID); ok {
+		plan = s.Plan(u.(*store.User))
+	} else {
+		plan, err = s.userPlan(ctx, run.Owner)
+	}
 	if err != nil {
 		s.logger.ErrorContext(ctx, "execution not recorded", append(logAttrs, slog.Any("err", err))...)
 		return
