@@ -13,7 +13,8 @@ import (
 // jobRecord is everything the scheduler keeps for one job: the wheel entry
 // itself carries the job's data, so a job costs one allocation of 80 bytes
 // plus its slot in the job table. The entry's deadline is the job's next
-// nominal slot, because jitter delays the run, not the entry.
+// nominal slot, because jitter delays the run, not the entry. The entry's
+// Counter counts the job's runs in flight.
 type jobRecord = wheel.Entry[jobData]
 
 // jobData is the per-job part of a record. Fields that many jobs share
@@ -71,7 +72,8 @@ func (p metaPool) release(m *jobMeta) {
 }
 
 // inflightCounter counts the runs of one job that are queued or running.
-// Only jobs with OverlapSkip have one.
+// It is the Counter of the job's record, so a replaced job keeps counting
+// the runs its earlier definition started.
 type inflightCounter = atomic.Int32
 
 // jobTable maps job ids to records with open addressing and linear
