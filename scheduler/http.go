@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
@@ -86,7 +87,9 @@ func NewHTTPClient(cfg HTTPClientConfig) *http.Client {
 			if m := via[0].Method; m != http.MethodGet && m != http.MethodHead {
 				return http.ErrUseLastResponse
 			}
-			if len(via) >= maxRedirects {
+			// via holds the requests made so far, so the n-th redirect
+			// comes with n of them.
+			if len(via) > maxRedirects {
 				return fmt.Errorf("stopped after %d redirects", maxRedirects)
 			}
 			return nil
@@ -151,7 +154,7 @@ func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
 		if !retryable || n >= attempts {
 			break
 		}
-		wait := policy.NextBackOff()
+		wait := fullJitter(policy.NextBackOff())
 		if retryAfter >= 0 {
 			wait = min(retryAfter, e.maxInterval())
 		}
@@ -173,6 +176,9 @@ func (e *HTTPExecutor) maxInterval() time.Duration {
 	return time.Minute
 }
 
+// backoff returns the exponential sequence of retry intervals: the initial
+// interval, doubled after each retry up to the maximum. fullJitter then
+// draws each wait from it.
 func (e *HTTPExecutor) backoff() *backoff.ExponentialBackOff {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = time.Second
@@ -180,9 +186,20 @@ func (e *HTTPExecutor) backoff() *backoff.ExponentialBackOff {
 		b.InitialInterval = e.Retry.InitialInterval
 	}
 	b.MaxInterval = e.maxInterval()
+	b.Multiplier = 2
+	b.RandomizationFactor = 0
 	b.MaxElapsedTime = 0
 	b.Reset()
 	return b
+}
+
+// fullJitter returns a wait drawn uniformly from 0 to interval, so that
+// jobs failing together do not retry together.
+func fullJitter(interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(interval) + 1))
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

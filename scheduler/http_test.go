@@ -385,6 +385,7 @@ func TestHTTPExecutorRedirects(t *testing.T) {
 		wantLanded   bool
 	}{
 		{"GET follows", http.MethodGet, 2, scheduler.StatusSuccess, 200, true},
+		{"GET follows 5", http.MethodGet, 4, scheduler.StatusSuccess, 200, true},
 		{"GET stops after 5", http.MethodGet, 5, scheduler.StatusFailure, 0, false},
 		{"POST does not follow", http.MethodPost, 0, scheduler.StatusFailure, http.StatusFound, false},
 	} {

@@ -41,3 +41,36 @@ func FuzzParseRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+func TestBackoffDoublesUpToMax(t *testing.T) {
+	t.Parallel()
+	e := &HTTPExecutor{Retry: RetryPolicy{InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second}}
+	b := e.backoff()
+	want := []time.Duration{100, 200, 400, 800, 1000, 1000}
+	for i, w := range want {
+		if got := b.NextBackOff(); got != w*time.Millisecond {
+			t.Errorf("interval %d = %v, want %v", i+1, got, w*time.Millisecond)
+		}
+	}
+}
+
+func TestFullJitterSpansInterval(t *testing.T) {
+	t.Parallel()
+	const interval = time.Second
+	low, high := false, false
+	for range 1000 {
+		d := fullJitter(interval)
+		if d < 0 || d > interval {
+			t.Fatalf("fullJitter(%v) = %v, want a wait from 0 to %v", interval, d, interval)
+		}
+		low = low || d < interval/4
+		high = high || d > 3*interval/4
+	}
+	if !low || !high {
+		t.Errorf("1000 waits drawn from 0 to %v: some below a quarter %v, some above three quarters %v; want both",
+			interval, low, high)
+	}
+	if d := fullJitter(0); d != 0 {
+		t.Errorf("fullJitter(0) = %v, want 0", d)
+	}
+}

@@ -31,7 +31,8 @@ type Config struct {
 	// The default (false) rejects them at validation and at connect time.
 	AllowPrivateTargets bool
 	// HTTPClient makes job calls; the default is
-	// scheduler.NewHTTPClient with the guard set by AllowPrivateTargets.
+	// scheduler.NewHTTPClient with the guard set by AllowPrivateTargets and
+	// up to Workers connections per host.
 	HTTPClient *http.Client
 	// Workers is the number of concurrent runs; the default is 1024.
 	Workers int
@@ -156,16 +157,21 @@ func (cfg *Config) setDefaults() {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = scheduler.NewHTTPClient(scheduler.HTTPClientConfig{
-			AllowPrivateTargets: cfg.AllowPrivateTargets,
-		})
-	}
 	if cfg.MaxCallsPerHost <= 0 {
 		cfg.MaxCallsPerHost = 64
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 1024
+	}
+	if cfg.HTTPClient == nil {
+		// The host limits bound calls per user and host. A connection cap
+		// per host in the client would be shared by all users, so one
+		// user's hanging endpoint could hold the connections that other
+		// users need, and the worker count bounds connections instead.
+		cfg.HTTPClient = scheduler.NewHTTPClient(scheduler.HTTPClientConfig{
+			AllowPrivateTargets: cfg.AllowPrivateTargets,
+			MaxConnsPerHost:     cfg.Workers,
+		})
 	}
 	if cfg.MaxWaitingPerHost <= 0 {
 		cfg.MaxWaitingPerHost = cfg.Workers / 4
