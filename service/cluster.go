@@ -57,7 +57,7 @@ func (s *Service) watchJobs(ctx context.Context, w store.JobWatcher) {
 func (s *Service) reload(ctx context.Context, id string) {
 	j, err := s.store.GetJobByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !j.Enabled) {
-		s.sched.Remove(id)
+		s.unschedule(id)
 		return
 	}
 	if err != nil {
@@ -69,7 +69,8 @@ func (s *Service) reload(ctx context.Context, id string) {
 	}
 }
 
-// resync reloads every enabled job and removes jobs that are gone.
+// resync registers every enabled job that is missing or changed since it
+// was registered, and removes jobs that are gone or paused.
 func (s *Service) resync(ctx context.Context) {
 	jobs, err := s.store.ListEnabledJobs(ctx)
 	if err != nil {
@@ -79,8 +80,10 @@ func (s *Service) resync(ctx context.Context) {
 	keep := make(map[string]bool, len(jobs))
 	for _, j := range jobs {
 		keep[j.ID] = true
-		if next, ok := s.sched.NextRun(j.ID); ok && !next.IsZero() {
-			continue // already scheduled; changes arrive through the feed
+		next, scheduled := s.sched.NextRun(j.ID)
+		registered, known := s.versions.Load(j.ID)
+		if scheduled && !next.IsZero() && known && registered.(time.Time).Equal(j.UpdatedAt) {
+			continue
 		}
 		if _, err := s.register(j); err != nil {
 			s.logger.ErrorContext(ctx, "job not scheduled", slog.String("job_id", j.ID), slog.Any("err", err))
@@ -88,7 +91,7 @@ func (s *Service) resync(ctx context.Context) {
 	}
 	for _, id := range s.sched.JobIDs() {
 		if !keep[id] {
-			s.sched.Remove(id)
+			s.unschedule(id)
 		}
 	}
 }

@@ -305,11 +305,12 @@ func (s *Service) CreateJobs(ctx context.Context, p *Principal, inputs []JobInpu
 // one, and sets j.NextRunAt to the scheduler's next fire time.
 func (s *Service) sync(ctx context.Context, j *store.Job, sched *cron.Schedule) {
 	if !j.Enabled {
-		s.sched.Remove(j.ID)
+		s.unschedule(j.ID)
 		j.NextRunAt = time.Time{}
 		return
 	}
 	next, err := s.sched.Add(s.schedulerJob(j, sched))
+	s.track(j, err)
 	if err != nil {
 		s.logger.ErrorContext(ctx, "job not scheduled", slog.String("job_id", j.ID), slog.Any("err", err))
 		return
@@ -329,7 +330,9 @@ func (s *Service) resume(j *store.Job) (time.Time, error) {
 	if !j.NextRunAt.IsZero() && j.NextRunAt.Before(s.Now()) {
 		sj.After = j.NextRunAt.Add(-time.Nanosecond)
 	}
-	return s.sched.Add(sj)
+	next, err := s.sched.Add(sj)
+	s.track(j, err)
+	return next, err
 }
 
 // register compiles j and adds it to the scheduler.
@@ -338,7 +341,23 @@ func (s *Service) register(j *store.Job) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	return s.sched.Add(sj)
+	next, err := s.sched.Add(sj)
+	s.track(j, err)
+	return next, err
+}
+
+// track records the definition of j as registered after an Add that
+// returned err, on a shared store.
+func (s *Service) track(j *store.Job, err error) {
+	if s.cfg.SharedStore && err == nil {
+		s.versions.Store(j.ID, j.UpdatedAt)
+	}
+}
+
+// unschedule removes a job from the scheduler.
+func (s *Service) unschedule(id string) {
+	s.sched.Remove(id)
+	s.versions.Delete(id)
 }
 
 // compiledJob fills in the defaults of a stored job and returns it as a
@@ -472,7 +491,7 @@ func (s *Service) disableJob(ctx context.Context, j *store.Job) (*store.Job, err
 	} else if err != nil {
 		return nil, fmt.Errorf("updating job %s: %w", j.ID, err)
 	}
-	s.sched.Remove(j.ID)
+	s.unschedule(j.ID)
 	return j, nil
 }
 
@@ -485,6 +504,6 @@ func (s *Service) DeleteJob(ctx context.Context, p *Principal, id string) error 
 	if err != nil {
 		return fmt.Errorf("deleting job %s: %w", id, err)
 	}
-	s.sched.Remove(id)
+	s.unschedule(id)
 	return nil
 }

@@ -88,6 +88,11 @@ type Service struct {
 	// in its lease on a shared store.
 	instance string
 
+	// versions maps each scheduled job's id to the UpdatedAt of the
+	// definition registered, on a shared store, so that the periodic
+	// resync finds changes whose notification was lost.
+	versions sync.Map
+
 	// runUsers maps the execution id of each scheduled run in flight to
 	// its owner, read once before the run.
 	runUsers sync.Map

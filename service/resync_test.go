@@ -1,0 +1,54 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/recoron/recoron/metering"
+	"github.com/recoron/recoron/scheduler/schedulertest"
+	"github.com/recoron/recoron/store"
+	"github.com/recoron/recoron/store/memstore"
+)
+
+// TestResyncPicksUpMissedChange checks that the periodic resync of a
+// shared store registers a job whose definition changed without a change
+// notification reaching this process.
+func TestResyncPicksUpMissedChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	start := time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
+	st := memstore.New()
+	if err := st.CreateUser(ctx, &store.User{ID: "usr_1", Plan: metering.PlanUnlimited, CreatedAt: start}); err != nil {
+		t.Fatal(err)
+	}
+	job := &store.Job{ID: "job_1", UserID: "usr_1", Name: "j", URL: "https://example.com/", Method: "GET",
+		Schedule: "0 0 * * *", Timezone: "UTC", Enabled: true, CreatedAt: start, UpdatedAt: start}
+	if err := st.CreateJobs(ctx, []*store.Job{job}, 0); err != nil {
+		t.Fatal(err)
+	}
+
+	svc, err := New(Config{Store: st, Clock: schedulertest.NewClock(start), SharedStore: true,
+		Logger: slog.New(slog.DiscardHandler), MeterFlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop(ctx)
+
+	changed := job.Clone()
+	changed.Schedule = "0 * * * *"
+	changed.UpdatedAt = start.Add(time.Minute)
+	if err := st.UpdateJob(ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	svc.resync(ctx)
+
+	want := start.Add(time.Hour)
+	if next, _ := svc.Scheduler().NextRun("job_1"); !next.Equal(want) {
+		t.Errorf("after resync the job's next run is %v, want %v from the changed schedule", next, want)
+	}
+}
