@@ -166,8 +166,8 @@ const (
 //
 //   - baseline: no hanging jobs.
 //   - hanging-host/limited: scheduler.NewHostLimits(16, 0) shared by all
-//     executors, so at most 16 workers wait on the hanging host and the
-//     calls over the limit fail at once.
+//     executors, so the hanging host holds at most 32 workers (16 in
+//     flight, 16 waiting) and the calls over the limit fail at once.
 //   - hanging-host/unlimited: no host limits, so the hanging calls take
 //     every worker within the first second.
 //
