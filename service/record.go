@@ -132,10 +132,15 @@ func (s *Service) afterRun(ctx context.Context, run scheduler.Run, res scheduler
 		s.logger.ErrorContext(ctx, "execution not recorded", append(logAttrs, slog.Any("err", err))...)
 		return
 	}
-	if err := s.store.FinishExecution(ctx, s.executionFrom(run, res), retention(plan)); err != nil {
+	e := s.executionFrom(run, res)
+	if finisher, ok := s.store.(store.ScheduledRunFinisher); ok && run.Trigger == scheduler.TriggerSchedule {
+		// One write stores the outcome and the job's run times.
+		if err := finisher.FinishScheduledExecution(ctx, e, retention(plan), run.NextAt); err != nil {
+			s.logger.ErrorContext(ctx, "execution not recorded", append(logAttrs, slog.Any("err", err))...)
+		}
+	} else if err := s.store.FinishExecution(ctx, e, retention(plan)); err != nil {
 		s.logger.ErrorContext(ctx, "execution not recorded", append(logAttrs, slog.Any("err", err))...)
-	}
-	if run.Trigger == scheduler.TriggerSchedule {
+	} else if run.Trigger == scheduler.TriggerSchedule {
 		if err := s.store.SetJobRunTimes(ctx, run.JobID, run.ScheduledAt, run.NextAt); err != nil {
 			s.logger.ErrorContext(ctx, "job run times not stored", append(logAttrs, slog.Any("err", err))...)
 		}

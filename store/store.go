@@ -130,6 +130,15 @@ type JobWatcher interface {
 	WatchJobs(ctx context.Context, fn func(jobID string)) error
 }
 
+// ScheduledRunFinisher is implemented by backends that store the outcome
+// of a scheduled run and the job's run times in one write.
+type ScheduledRunFinisher interface {
+	// FinishScheduledExecution does what FinishExecution does, and also
+	// sets the job's nextRunAt to next (zero for none) unless a later slot
+	// of the job has already finished.
+	FinishScheduledExecution(ctx context.Context, e *Execution, keep int, next time.Time) error
+}
+
 // InstanceTracker is implemented by backends that several processes share.
 // Each process holds a lease under its own id and renews it while it runs.
 // When a lease lapses, the executions that its process left running are

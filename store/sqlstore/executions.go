@@ -103,6 +103,19 @@ func (s *Store) checkBudget(ctx context.Context, tx *sql.Tx, e *store.Execution,
 // the meantime it stores nothing and returns nil, since the executions of
 // a deleted job are gone with it.
 func (s *Store) FinishExecution(ctx context.Context, e *store.Execution, keep int) error {
+	return s.finishExecution(ctx, e, keep, nil)
+}
+
+var _ store.ScheduledRunFinisher = (*Store)(nil)
+
+// FinishScheduledExecution implements [store.ScheduledRunFinisher].
+func (s *Store) FinishScheduledExecution(ctx context.Context, e *store.Execution, keep int, next time.Time) error {
+	return s.finishExecution(ctx, e, keep, &next)
+}
+
+// finishExecution stores the final state of e and, when next is not nil,
+// the job's next run time.
+func (s *Store) finishExecution(ctx context.Context, e *store.Execution, keep int, next *time.Time) error {
 	values, err := executionValues(e)
 	if err != nil {
 		return err
@@ -119,9 +132,19 @@ func (s *Store) FinishExecution(ctx context.Context, e *store.Execution, keep in
 		if e.Counted() {
 			at = timeValue(e.ScheduledAt)
 		}
-		res, err := s.exec(ctx, tx, `UPDATE jobs SET last_run_at =
+		query, args := `UPDATE jobs SET last_run_at =
 				CASE WHEN last_run_at IS NULL OR last_run_at < ? THEN ? ELSE last_run_at END
-			WHERE id = ?`, at, at, e.JobID)
+			WHERE id = ?`, []any{at, at, e.JobID}
+		if next != nil {
+			// Every SET expression reads the row as it was, so next_run_at
+			// moves only when this slot is the latest that finished.
+			query = `UPDATE jobs SET
+				next_run_at = CASE WHEN last_run_at IS NULL OR last_run_at <= ? THEN ? ELSE next_run_at END,
+				last_run_at = CASE WHEN last_run_at IS NULL OR last_run_at < ? THEN ? ELSE last_run_at END
+			WHERE id = ?`
+			args = []any{at, timeValue(*next), at, at, e.JobID}
+		}
+		res, err := s.exec(ctx, tx, query, args...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: error setting last run of job %s: %w", e.JobID, err)
 		}

@@ -21,6 +21,50 @@ var executionTests = []test{
 	{"FinishAfterDelete", testFinishAfterDelete},
 	{"SlotClaimedOnce", testSlotClaimedOnce},
 	{"Interrupt", testInterruptExecutions},
+	{"ScheduledFinishSetsNextRun", testScheduledFinish},
+}
+
+// testScheduledFinish checks that a backend that stores scheduled outcomes
+// with the job's run times moves nextRunAt only for the latest slot, even
+// when runs finish out of order.
+func testScheduledFinish(t *testing.T, f *fixture) {
+	finisher, ok := f.s.(store.ScheduledRunFinisher)
+	if !ok {
+		t.Skipf("%T does not implement store.ScheduledRunFinisher", f.s)
+	}
+	u := f.user()
+	j := f.job(u.ID)
+	slot := func(at time.Time) *store.Execution {
+		e := newExecution(j, at)
+		e.Trigger = store.TriggerSchedule
+		wantNoErr(t, "BeginExecution", f.s.BeginExecution(f.ctx, e.Clone(), 0))
+		return e
+	}
+	first, second := slot(base), slot(base.Add(time.Minute))
+
+	wantNoErr(t, "FinishScheduledExecution", finisher.FinishScheduledExecution(f.ctx, finished(second), 0, base.Add(2*time.Minute)))
+	wantNoErr(t, "FinishScheduledExecution", finisher.FinishScheduledExecution(f.ctx, finished(first), 0, base.Add(time.Minute)))
+
+	got, err := f.s.GetJob(f.ctx, u.ID, j.ID)
+	wantNoErr(t, "GetJob", err)
+	if !got.LastRunAt.Equal(second.ScheduledAt) || !got.NextRunAt.Equal(base.Add(2*time.Minute)) {
+		t.Errorf("after out-of-order finishes: lastRunAt %v, nextRunAt %v; want %v and %v from the later slot",
+			got.LastRunAt, got.NextRunAt, second.ScheduledAt, base.Add(2*time.Minute))
+	}
+	stored, err := f.s.GetExecution(f.ctx, u.ID, j.ID, first.ID)
+	wantNoErr(t, "GetExecution", err)
+	if stored.Status != store.StatusSuccess {
+		t.Errorf("first execution has status %s, want %s", stored.Status, store.StatusSuccess)
+	}
+
+	// No next run clears nextRunAt.
+	third := slot(base.Add(2 * time.Minute))
+	wantNoErr(t, "FinishScheduledExecution", finisher.FinishScheduledExecution(f.ctx, finished(third), 0, time.Time{}))
+	got, err = f.s.GetJob(f.ctx, u.ID, j.ID)
+	wantNoErr(t, "GetJob", err)
+	if !got.NextRunAt.IsZero() {
+		t.Errorf("nextRunAt = %v after a finish with no next run, want none", got.NextRunAt)
+	}
 }
 
 func testSlotClaimedOnce(t *testing.T, f *fixture) {
