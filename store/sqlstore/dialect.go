@@ -138,7 +138,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		if err != nil {
 			return nil, err
 		}
-		return &Store{dialect: sqliteDialect, db: db, read: db}, nil
+		return &Store{dialect: sqliteDialect, db: db, read: db, stmts: newStmtCache()}, nil
 	}
 
 	// WAL lets readers run while the writer writes. synchronous=FULL
@@ -167,7 +167,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		db.Close()
 		return nil, err
 	}
-	return &Store{dialect: sqliteDialect, db: db, read: read}, nil
+	return &Store{dialect: sqliteDialect, db: db, read: read, stmts: newStmtCache()}, nil
 }
 
 // explainSQLiteOpenError returns an error that names the file and the

@@ -34,3 +34,13 @@ func RetryClaim(s *Store, e *store.Execution) error {
 	}
 	return s.claims.retry(&claimRequest{e: e, values: values, done: make(chan error, 1)})
 }
+
+// CachedStatements returns the number of prepared statements s keeps.
+func CachedStatements(s *Store) int {
+	if s.stmts == nil {
+		return 0
+	}
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	return len(s.stmts.stmts)
+}

@@ -79,6 +79,9 @@ type Store struct {
 	pollInterval time.Duration
 	// claims batches slot claims on PostgreSQL. It is nil for SQLite.
 	claims *claimBatcher
+	// stmts keeps prepared statements on SQLite. It is nil for
+	// PostgreSQL, whose driver caches statements itself.
+	stmts *stmtCache
 }
 
 var (
@@ -154,6 +157,9 @@ func (s *Store) Close() error {
 	if s.claims != nil {
 		s.claims.close()
 	}
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	err := s.db.Close()
 	if s.read != s.db {
 		err = errors.Join(err, s.read.Close())
@@ -186,6 +192,8 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("sqlstore: error beginning transaction: %w", err)
 	}
 	defer tx.Rollback()
+	s.trackTx(tx, s.db)
+	defer s.untrackTx(tx)
 
 	if err := fn(tx); err != nil {
 		return err
@@ -205,6 +213,8 @@ func (s *Store) inReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("sqlstore: error beginning read transaction: %w", err)
 	}
 	defer tx.Rollback()
+	s.trackTx(tx, s.read)
+	defer s.untrackTx(tx)
 
 	if err := fn(tx); err != nil {
 		return err
@@ -212,9 +222,37 @@ func (s *Store) inReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// trackTx records that tx came from db, for the statement cache.
+func (s *Store) trackTx(tx *sql.Tx, db *sql.DB) {
+	if s.stmts != nil {
+		s.stmts.txPools.Store(tx, db)
+	}
+}
+
+func (s *Store) untrackTx(tx *sql.Tx) {
+	if s.stmts != nil {
+		s.stmts.txPools.Delete(tx)
+	}
+}
+
+// prepared returns the cached statement of query for q, or nil.
+func (s *Store) prepared(ctx context.Context, q querier, query string) *sql.Stmt {
+	if s.stmts == nil {
+		return nil
+	}
+	return s.stmts.forQuerier(ctx, q, query)
+}
+
 // exec runs a statement written with ? placeholders.
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
-	res, err := q.ExecContext(ctx, s.dialect.rebind(query), args...)
+	query = s.dialect.rebind(query)
+	var res sql.Result
+	var err error
+	if st := s.prepared(ctx, q, query); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = q.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, s.dialect.classify(err)
 	}
@@ -223,12 +261,20 @@ func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) 
 
 // query runs a query written with ? placeholders.
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
-	return q.QueryContext(ctx, s.dialect.rebind(query), args...)
+	query = s.dialect.rebind(query)
+	if st := s.prepared(ctx, q, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return q.QueryContext(ctx, query, args...)
 }
 
 // queryRow runs a single-row query written with ? placeholders.
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
-	return q.QueryRowContext(ctx, s.dialect.rebind(query), args...)
+	query = s.dialect.rebind(query)
+	if st := s.prepared(ctx, q, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.QueryRowContext(ctx, query, args...)
 }
 
 // affectedOne returns ErrNotFound, wrapped with what, when a statement
