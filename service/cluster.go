@@ -82,7 +82,7 @@ func (s *Service) resync(ctx context.Context) {
 		keep[j.ID] = true
 		next, scheduled := s.sched.NextRun(j.ID)
 		registered, known := s.versions.Load(j.ID)
-		if scheduled && !next.IsZero() && known && registered.(time.Time).Equal(j.UpdatedAt) {
+		if scheduled && !next.IsZero() && known && registered.(int64) == j.UpdatedAt.UnixMicro() {
 			continue
 		}
 		if _, err := s.register(j); err != nil {

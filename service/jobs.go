@@ -350,7 +350,8 @@ func (s *Service) register(j *store.Job) (time.Time, error) {
 // returned err, on a shared store.
 func (s *Service) track(j *store.Job, err error) {
 	if s.cfg.SharedStore && err == nil {
-		s.versions.Store(j.ID, j.UpdatedAt)
+		// Stores keep microseconds, so compare at that precision.
+		s.versions.Store(j.ID, j.UpdatedAt.UnixMicro())
 	}
 }
 

@@ -52,3 +52,27 @@ func TestResyncPicksUpMissedChange(t *testing.T) {
 		t.Errorf("after resync the job's next run is %v, want %v from the changed schedule", next, want)
 	}
 }
+
+// TestResyncKeepsUnchangedJob checks that a job registered with a time of
+// finer precision than the store keeps is not registered again.
+func TestResyncKeepsUnchangedJob(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, time.March, 1, 12, 0, 0, 123456789, time.UTC)
+	st := memstore.New()
+	svc, err := New(Config{Store: st, Clock: schedulertest.NewClock(start), SharedStore: true,
+		Logger: slog.New(slog.DiscardHandler), MeterFlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &store.Job{ID: "job_1", UserID: "usr_1", Schedule: "0 0 * * *", Timezone: "UTC", Enabled: true,
+		CreatedAt: start, UpdatedAt: start}
+	if _, err := svc.register(job); err != nil {
+		t.Fatal(err)
+	}
+	stored := job.Clone()
+	stored.UpdatedAt = start.Truncate(time.Microsecond)
+	registered, _ := svc.versions.Load("job_1")
+	if registered.(int64) != stored.UpdatedAt.UnixMicro() {
+		t.Errorf("registered version %v differs from the stored time %v", registered, stored.UpdatedAt)
+	}
+}

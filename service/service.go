@@ -88,8 +88,8 @@ type Service struct {
 	// in its lease on a shared store.
 	instance string
 
-	// versions maps each scheduled job's id to the UpdatedAt of the
-	// definition registered, on a shared store, so that the periodic
+	// versions maps each scheduled job's id to the UpdatedAt, in Unix
+	// microseconds, of the definition registered, on a shared store, so that the periodic
 	// resync finds changes whose notification was lost.
 	versions sync.Map
 
