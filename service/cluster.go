@@ -82,7 +82,9 @@ func (s *Service) resync(ctx context.Context) {
 		keep[j.ID] = true
 		next, scheduled := s.sched.NextRun(j.ID)
 		registered, known := s.versions.Load(j.ID)
-		if scheduled && !next.IsZero() && known && registered.(int64) == j.UpdatedAt.UnixMicro() {
+		// Only a newer stored definition replaces the registered one: an
+		// update made here after the list was read is newer still.
+		if scheduled && !next.IsZero() && known && registered.(int64) >= j.UpdatedAt.UnixMicro() {
 			continue
 		}
 		if _, err := s.register(j); err != nil {

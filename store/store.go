@@ -134,8 +134,9 @@ type JobWatcher interface {
 // of a scheduled run and the job's run times in one write.
 type ScheduledRunFinisher interface {
 	// FinishScheduledExecution does what FinishExecution does, and also
-	// sets the job's nextRunAt to next (zero for none) unless a later slot
-	// of the job has already finished.
+	// sets the job's nextRunAt to next (zero for none) unless the stored
+	// nextRunAt is already past e.ScheduledAt, because a later slot
+	// finished first or the job was rescheduled.
 	FinishScheduledExecution(ctx context.Context, e *Execution, keep int, next time.Time) error
 }
 

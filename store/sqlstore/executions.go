@@ -136,13 +136,15 @@ func (s *Store) finishExecution(ctx context.Context, e *store.Execution, keep in
 				CASE WHEN last_run_at IS NULL OR last_run_at < ? THEN ? ELSE last_run_at END
 			WHERE id = ?`, []any{at, at, e.JobID}
 		if next != nil {
-			// Every SET expression reads the row as it was, so next_run_at
-			// moves only when this slot is the latest that finished.
+			// next_run_at moves only while it is not past this slot, so a
+			// run that finishes after a later slot's run, or after an
+			// update rescheduled the job, leaves the newer value. Manual
+			// runs, which also set last_run_at, do not matter here.
 			query = `UPDATE jobs SET
-				next_run_at = CASE WHEN last_run_at IS NULL OR last_run_at <= ? THEN ? ELSE next_run_at END,
+				next_run_at = CASE WHEN next_run_at IS NULL OR next_run_at <= ? THEN ? ELSE next_run_at END,
 				last_run_at = CASE WHEN last_run_at IS NULL OR last_run_at < ? THEN ? ELSE last_run_at END
 			WHERE id = ?`
-			args = []any{at, timeValue(*next), at, at, e.JobID}
+			args = []any{timeValue(e.ScheduledAt), timeValue(*next), at, at, e.JobID}
 		}
 		res, err := s.exec(ctx, tx, query, args...)
 		if err != nil {

@@ -125,6 +125,9 @@ func (c *stmtCache) forQuerier(ctx context.Context, q querier, query string) *sq
 }
 
 // close stops the background goroutine and closes every cached statement.
+// Closing a statement waits for the calls still using it, and those may
+// wait for a connection that a transaction holds while it looks up the
+// cache, so statements are closed without holding c.mu.
 func (c *stmtCache) close() {
 	c.mu.Lock()
 	if c.closed {
@@ -137,9 +140,10 @@ func (c *stmtCache) close() {
 	<-c.done
 
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for key, st := range c.stmts {
+	stmts := c.stmts
+	c.stmts = make(map[stmtKey]*sql.Stmt)
+	c.mu.Unlock()
+	for _, st := range stmts {
 		st.Close()
-		delete(c.stmts, key)
 	}
 }

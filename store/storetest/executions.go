@@ -34,6 +34,8 @@ func testScheduledFinish(t *testing.T, f *fixture) {
 	}
 	u := f.user()
 	j := f.job(u.ID)
+	// The job is due at base, as a scheduler stores it before the slot.
+	wantNoErr(t, "SetJobRunTimes", f.s.SetJobRunTimes(f.ctx, j.ID, time.Time{}, base))
 	slot := func(at time.Time) *store.Execution {
 		e := newExecution(j, at)
 		e.Trigger = store.TriggerSchedule
@@ -42,10 +44,22 @@ func testScheduledFinish(t *testing.T, f *fixture) {
 	}
 	first, second := slot(base), slot(base.Add(time.Minute))
 
+	// A manual run that finishes in between moves lastRunAt but must not
+	// keep the scheduled slot from moving nextRunAt.
+	manual := newExecution(j, base.Add(30*time.Second))
+	wantNoErr(t, "BeginExecution", f.s.BeginExecution(f.ctx, manual.Clone(), 0))
+	wantNoErr(t, "FinishExecution", f.s.FinishExecution(f.ctx, finished(manual), 0))
+	wantNoErr(t, "FinishScheduledExecution", finisher.FinishScheduledExecution(f.ctx, finished(first), 0, base.Add(time.Minute)))
+	got, err := f.s.GetJob(f.ctx, u.ID, j.ID)
+	wantNoErr(t, "GetJob", err)
+	if !got.NextRunAt.Equal(base.Add(time.Minute)) {
+		t.Errorf("nextRunAt = %v after a slot finished behind a manual run, want %v", got.NextRunAt, base.Add(time.Minute))
+	}
+
 	wantNoErr(t, "FinishScheduledExecution", finisher.FinishScheduledExecution(f.ctx, finished(second), 0, base.Add(2*time.Minute)))
 	wantNoErr(t, "FinishScheduledExecution", finisher.FinishScheduledExecution(f.ctx, finished(first), 0, base.Add(time.Minute)))
 
-	got, err := f.s.GetJob(f.ctx, u.ID, j.ID)
+	got, err = f.s.GetJob(f.ctx, u.ID, j.ID)
 	wantNoErr(t, "GetJob", err)
 	if !got.LastRunAt.Equal(second.ScheduledAt) || !got.NextRunAt.Equal(base.Add(2*time.Minute)) {
 		t.Errorf("after out-of-order finishes: lastRunAt %v, nextRunAt %v; want %v and %v from the later slot",
