@@ -34,13 +34,13 @@ func TestHangingHostOfOneUserSparesOthers(t *testing.T) {
 	t.Cleanup(target.Close)
 
 	hanging := str(t, h.createJob(t, h.token, map[string]any{"url": target.URL + "/hang", "schedule": "0 0 1 1 *"}), "id")
-	const held = 70
+	const hangingCalls = 70
 	var calls sync.WaitGroup
 	t.Cleanup(func() {
 		close(release)
 		calls.Wait()
 	})
-	for range held {
+	for range hangingCalls {
 		calls.Add(1)
 		go func() {
 			defer calls.Done()

@@ -339,11 +339,11 @@ func TestHostLimitsPerOwner(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 	hosts := scheduler.NewHostLimits(1, 0)
 	client := scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true})
-	held := &scheduler.HTTPExecutor{Client: client, Method: http.MethodGet, URL: srv.URL + "/?hold=1", Hosts: hosts}
+	holding := &scheduler.HTTPExecutor{Client: client, Method: http.MethodGet, URL: srv.URL + "/?hold=1", Hosts: hosts}
 	quick := &scheduler.HTTPExecutor{Client: client, Method: http.MethodGet, URL: srv.URL + "/", Hosts: hosts}
 
 	// Owner a takes the host's one slot and keeps it.
-	go held.Execute(context.Background(), scheduler.Run{Owner: "a", Trigger: scheduler.TriggerManual})
+	go holding.Execute(context.Background(), scheduler.Run{Owner: "a", Trigger: scheduler.TriggerManual})
 	host := strings.TrimPrefix(srv.URL, "http://")
 	deadline := time.Now().Add(5 * time.Second)
 	for inFlight, _ := hosts.Load("a " + host); inFlight < 1; inFlight, _ = hosts.Load("a " + host) {

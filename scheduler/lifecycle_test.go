@@ -87,6 +87,7 @@ func TestStopLeavesJitteredSlotUnreported(t *testing.T) {
 			defer mu.Unlock()
 			skips = append(skips, run.ScheduledAt.Format(time.TimeOnly)+" "+status+" "+reason)
 		}}})
+
 	if _, err := s.Add(jitteryJob(t, newRecorder())); err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +97,7 @@ func TestStopLeavesJitteredSlotUnreported(t *testing.T) {
 	clock.WaitForTimers(1, 5*time.Second)
 	clock.Advance(10 * time.Second)
 	clock.WaitForTimers(1, 5*time.Second)
+
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.Stop(ctx); err != nil {
@@ -111,7 +113,7 @@ func TestStopLeavesJitteredSlotUnreported(t *testing.T) {
 }
 
 // TestOverlapSkipCountsEarlierRuns checks that a job switched to
-// OverlapSkip, directly or after switching back and forth, sees the run
+// OverlapSkip, directly or after switching back and forth, counts the run
 // that started before the switch.
 func TestOverlapSkipCountsEarlierRuns(t *testing.T) {
 	t.Parallel()
@@ -161,6 +163,7 @@ func TestVetoSkipContextSurvivesStop(t *testing.T) {
 			skipCtxErr <- ctx.Err()
 		},
 	}})
+
 	if _, err := s.Add(scheduler.Job{ID: "j", Schedule: mustCompile(t, "* * * * * *"), Executor: newRecorder()}); err != nil {
 		t.Fatal(err)
 	}
@@ -170,6 +173,7 @@ func TestVetoSkipContextSurvivesStop(t *testing.T) {
 	clock.WaitForTimers(1, 5*time.Second)
 	clock.Advance(time.Second)
 	<-entered
+
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_ = s.Stop(ctx) // the deadline passes while BeforeRun waits

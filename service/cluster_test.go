@@ -52,7 +52,7 @@ func startShared(t *testing.T, dsn, schema string, cfg Config) *Service {
 // took, or fails.
 // propagationLimit bounds how long a change may take to reach the other
 // instance in these tests. Notifications arrive within milliseconds and
-// the fallback reload runs every minute, so this limit tells the two apart
+// the fallback reload runs every minute, so this limit separates the two
 // with room for a loaded test machine.
 const propagationLimit = 3 * time.Second
 

@@ -42,12 +42,12 @@ type Config struct {
 	// SharedStore reports that other processes use the same store. A
 	// service alone marks every execution left running as interrupted when
 	// it starts. A shared one cannot, because those runs may belong to a
-	// live process: when the store is a [store.InstanceTracker], each
-	// process holds a lease, and the runs of a process whose lease lapsed
-	// are marked interrupted by the others, within InstanceLease plus a
-	// third of it. Runs recorded without a process id are marked once
-	// they are older than StaleRunAfter. Only a shared service watches for
-	// job changes.
+	// live process. Instead, when the store is a [store.InstanceTracker],
+	// each process renews a lease. The others mark the runs of a process
+	// whose lease lapsed as interrupted, within InstanceLease plus a third
+	// of it. Runs recorded without a process id are marked once they are
+	// older than StaleRunAfter. Only a shared service watches for job
+	// changes.
 	SharedStore bool
 	// InstanceLease is how long a process sharing the store may go
 	// without renewing its lease before its runs in flight count as

@@ -112,8 +112,8 @@ func TestSpanAtUnboundedZones(t *testing.T) {
 
 // TestGapSlotFromLastSecondBefore checks that a fixed-time job whose local
 // time falls in a spring-forward gap fires at the first instant after the
-// gap even when the search starts in the last second before the jump,
-// where the next instant is the jump itself.
+// gap. It starts the search in the last second before the jump, where the
+// next instant is the jump itself.
 func TestGapSlotFromLastSecondBefore(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

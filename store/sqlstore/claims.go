@@ -29,9 +29,9 @@ type claimRequest struct {
 
 // claimBatcher groups concurrent PostgreSQL claims into one statement and
 // one commit, so the claims of a busy instance cost a round trip and a
-// commit per batch instead of per slot. It never waits to fill a batch: a
-// worker takes the claims already queued when it is free, so a lone claim
-// goes out at once.
+// commit per batch instead of per slot. A free worker takes the claims
+// already queued and does not wait for more, so a lone claim goes out at
+// once.
 type claimBatcher struct {
 	s        *Store
 	requests chan *claimRequest

@@ -60,7 +60,9 @@ func (c *stmtCache) lookup(key stmtKey, enqueue bool) *sql.Stmt {
 	}
 	if enqueue && !c.closed && !c.pending[key] && len(c.stmts)+len(c.pending) < maxCachedStmts {
 		c.pending[key] = true
-		c.queue <- key // cannot block: the queue holds maxCachedStmts keys
+		// The size check above keeps the queued keys below the queue's
+		// capacity of maxCachedStmts, so this send does not block.
+		c.queue <- key
 	}
 	return nil
 }

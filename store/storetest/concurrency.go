@@ -178,7 +178,7 @@ func testConcurrentDeleteKeys(t *testing.T, f *fixture) {
 	}
 
 	// Each caller deletes a different key, and each check passes on its
-	// own, so only a check that sees the other deletes stops the last one.
+	// own, so only a check that reads the other deletes stops the last one.
 	var o deleteOutcome
 	parallel(func(i int) {
 		o.add(f.s.DeleteAPIKey(f.ctx, u.ID, keys[i].ID, base, keepOne))
