@@ -57,29 +57,15 @@ func benchJob(userID string, n int) *store.Job {
 
 // BenchmarkCreateJob measures CreateJobs with one job per call and a job
 // limit, as the API creates a job.
-func BenchmarkCreateJob(b *testing.B) {
-	for _, d := range benchDialects {
-		b.Run(d.name, func(b *testing.B) {
-			s := d.open(b)
-			users := seedUsers(b, s, benchUsers)
-			ctx := context.Background()
-			n := 0
-			for b.Loop() {
-				j := benchJob(users[n%benchUsers], n)
-				if err := s.CreateJobs(ctx, []*store.Job{j}, 1_000_000); err != nil {
-					b.Fatalf("CreateJobs: %v", err)
-				}
-				n++
-			}
-			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "jobs/s")
-		})
-	}
-}
+func BenchmarkCreateJob(b *testing.B) { benchmarkCreateJobs(b, 1) }
 
 // BenchmarkCreateJobsBatch100 measures CreateJobs with 100 jobs per call,
 // as the batch API creates them.
-func BenchmarkCreateJobsBatch100(b *testing.B) {
-	const batch = 100
+func BenchmarkCreateJobsBatch100(b *testing.B) { benchmarkCreateJobs(b, 100) }
+
+// benchmarkCreateJobs creates jobs in calls of batch jobs, each call for
+// one of benchUsers users, and reports jobs per second.
+func benchmarkCreateJobs(b *testing.B, batch int) {
 	for _, d := range benchDialects {
 		b.Run(d.name, func(b *testing.B) {
 			s := d.open(b)
