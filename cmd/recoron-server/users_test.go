@@ -28,14 +28,7 @@ func TestUsersCommandsWhileServing(t *testing.T) {
 		t.Skip("builds and runs the server binary")
 	}
 	t.Parallel()
-	sqlite := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
-	pgDSN, pgSchema := testSchema(t)
-	for _, tc := range []struct {
-		name, dsn, schema string
-	}{
-		{"sqlite", sqlite, ""},
-		{"postgres", pgDSN, pgSchema},
-	} {
+	for _, tc := range adminBackends(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			env := []string{"RECORON_DB=" + tc.dsn, "RECORON_DB_SCHEMA=" + tc.schema}
@@ -67,6 +60,21 @@ func TestUsersCommandsWhileServing(t *testing.T) {
 	}
 }
 
+// adminBackend is a database that admin commands and a server share.
+type adminBackend struct {
+	name, dsn, schema string
+}
+
+// adminBackends returns a new SQLite file and a new PostgreSQL schema.
+func adminBackends(t *testing.T) []adminBackend {
+	t.Helper()
+	pgDSN, pgSchema := testSchema(t)
+	return []adminBackend{
+		{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "recoron.db"), ""},
+		{"postgres", pgDSN, pgSchema},
+	}
+}
+
 // createdUser returns the user id and the token that users create printed.
 func createdUser(t *testing.T, out string) (userID, token string) {
 	t.Helper()
@@ -87,14 +95,7 @@ func TestUsersCreateKeyWhileServing(t *testing.T) {
 		t.Skip("builds and runs the server binary")
 	}
 	t.Parallel()
-	sqlite := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
-	pgDSN, pgSchema := testSchema(t)
-	for _, tc := range []struct {
-		name, dsn, schema string
-	}{
-		{"sqlite", sqlite, ""},
-		{"postgres", pgDSN, pgSchema},
-	} {
+	for _, tc := range adminBackends(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := startBinary(t, buildFastServer, "RECORON_DB="+tc.dsn, "RECORON_DB_SCHEMA="+tc.schema)
