@@ -13,27 +13,51 @@ import (
 // reloads every enabled job, in case a change notification was lost.
 const resyncInterval = time.Minute
 
-// watchJobs keeps the scheduler in step with jobs changed by other
-// processes sharing the store, until ctx is done.
-func (s *Service) watchJobs(ctx context.Context, w store.JobWatcher) {
-	resync := time.NewTicker(resyncInterval)
-	defer resync.Stop()
+// feedOpenTimeout bounds how long Start waits for the job change feed to
+// open before it loads the jobs anyway.
+const feedOpenTimeout = 5 * time.Second
 
-	changed := make(chan string, 1024)
+// jobFeed carries the job changes that other processes sharing the store
+// report.
+type jobFeed struct {
+	// changed receives the id of each changed job.
+	changed chan string
+	// gap receives a signal each time changes may have been missed: when
+	// the feed opens or reopens, and when changed is full.
+	gap chan struct{}
+}
+
+// openJobFeed starts watching w for job changes until ctx is done and
+// waits, up to feedOpenTimeout, for the feed to open. Changes committed
+// once it returns true reach the feed. If it returns false, the feed
+// reports a gap when it opens.
+func (s *Service) openJobFeed(ctx context.Context, w store.JobWatcher) (*jobFeed, bool) {
+	f := &jobFeed{changed: make(chan string, 1024), gap: make(chan struct{}, 1)}
+	signalGap := func() {
+		select {
+		case f.gap <- struct{}{}:
+		default:
+		}
+	}
+
+	s.background.Add(1)
 	go func() {
+		defer s.background.Done()
 		for ctx.Err() == nil {
-			err := w.WatchJobs(ctx, func(id string) {
+			err := w.WatchJobs(ctx, signalGap, func(id string) {
 				select {
-				case changed <- id:
+				case f.changed <- id:
 				default:
-					s.logger.WarnContext(ctx, "job change queue full; the next resync catches up",
-						slog.String("job_id", id))
+					s.logger.WarnContext(ctx, "job change queue full, so every job is reloaded",
+						slog.String("job_id", id), slog.String("instance_id", s.instance))
+					signalGap()
 				}
 			})
 			if ctx.Err() != nil {
 				return
 			}
-			s.logger.WarnContext(ctx, "job change feed failed; retrying", slog.Any("err", err))
+			s.logger.WarnContext(ctx, "job change feed failed; retrying", slog.String("instance_id", s.instance),
+				slog.Any("err", err))
 			select {
 			case <-time.After(time.Second):
 			case <-ctx.Done():
@@ -41,12 +65,31 @@ func (s *Service) watchJobs(ctx context.Context, w store.JobWatcher) {
 		}
 	}()
 
+	timer := time.NewTimer(feedOpenTimeout)
+	defer timer.Stop()
+	select {
+	case <-f.gap:
+		return f, true
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return f, false
+}
+
+// followJobs keeps the scheduler in step with the jobs that other
+// processes change, until ctx is done. It reloads one job per reported
+// change, and every job after a gap in the feed and every resyncInterval.
+func (s *Service) followJobs(ctx context.Context, f *jobFeed) {
+	resync := time.NewTicker(resyncInterval)
+	defer resync.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case id := <-changed:
+		case id := <-f.changed:
 			s.reload(ctx, id)
+		case <-f.gap:
+			s.resync(ctx)
 		case <-resync.C:
 			s.resync(ctx)
 		}

@@ -48,14 +48,14 @@ func startShared(t *testing.T, dsn, schema string, cfg Config) *Service {
 	return svc
 }
 
-// waitFor polls cond every 10ms for up to limit and reports how long it
-// took, or fails.
 // propagationLimit bounds how long a change may take to reach the other
 // instance in these tests. Notifications arrive within milliseconds and
 // the fallback reload runs every minute, so this limit separates the two
 // with room for a loaded test machine.
 const propagationLimit = 3 * time.Second
 
+// waitFor polls cond every 10ms for up to limit and reports how long it
+// took, or fails.
 func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) time.Duration {
 	t.Helper()
 	began := time.Now()

@@ -234,8 +234,31 @@ func (s *Service) Start(ctx context.Context) error {
 		}
 	}
 
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopBackground = cancel
+	stopEarly := func() {
+		cancel()
+		s.background.Wait()
+		s.stopBackground = nil
+	}
+
+	// Only a shared store has changes that did not come through this
+	// service; alone, the feed and the periodic reload would be wasted
+	// work. The feed opens before the jobs are read, so a change committed
+	// by another process in between is not lost.
+	var feed *jobFeed
+	if w, ok := s.store.(store.JobWatcher); ok && s.cfg.SharedStore {
+		var opened bool
+		feed, opened = s.openJobFeed(bg, w)
+		if !opened {
+			s.logger.WarnContext(ctx, "job change feed not open yet, so jobs changed elsewhere load when it opens",
+				slog.String("instance_id", s.instance))
+		}
+	}
+
 	jobs, err := s.store.ListEnabledJobs(ctx)
 	if err != nil {
+		stopEarly()
 		return fmt.Errorf("loading jobs: %w", err)
 	}
 	for _, j := range jobs {
@@ -245,12 +268,11 @@ func (s *Service) Start(ctx context.Context) error {
 		}
 	}
 	if err := s.sched.Start(ctx); err != nil {
+		stopEarly()
 		return err
 	}
 	s.meter.Start(ctx)
 
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.stopBackground = cancel
 	if s.cfg.SharedStore {
 		s.background.Add(1)
 		go func() {
@@ -267,13 +289,11 @@ func (s *Service) Start(ctx context.Context) error {
 			s.keepLease(leaseCtx, tracker)
 		}()
 	}
-	// Only a shared store has changes that did not come through this
-	// service; alone, the watch and the periodic reload would be wasted work.
-	if w, ok := s.store.(store.JobWatcher); ok && s.cfg.SharedStore {
+	if feed != nil {
 		s.background.Add(1)
 		go func() {
 			defer s.background.Done()
-			s.watchJobs(bg, w)
+			s.followJobs(bg, feed)
 		}()
 	}
 	s.logger.InfoContext(ctx, "service started", slog.Int("jobs", len(jobs)),

@@ -126,8 +126,11 @@ type Store interface {
 type JobWatcher interface {
 	// WatchJobs calls fn with the id of each job whose definition changed
 	// in any process, until ctx is done or the feed fails. Changes to a
-	// job's run times alone are not reported.
-	WatchJobs(ctx context.Context, fn func(jobID string)) error
+	// job's run times alone are not reported. Once the feed is open it
+	// calls ready, if ready is not nil. Every change committed after ready
+	// is called is then reported. Changes committed earlier may be missed,
+	// so a caller reads the jobs it needs after ready.
+	WatchJobs(ctx context.Context, ready func(), fn func(jobID string)) error
 }
 
 // ScheduledRunFinisher is implemented by backends that store the outcome

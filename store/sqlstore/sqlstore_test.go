@@ -372,31 +372,35 @@ func TestWatchJobsAcrossStores(t *testing.T) {
 
 			watchCtx, cancel := context.WithCancel(ctx)
 			changed := make(chan string, 100)
+			opened := make(chan struct{})
 			done := make(chan error, 1)
-			go func() { done <- watching.WatchJobs(watchCtx, func(id string) { changed <- id }) }()
+			go func() {
+				done <- watching.WatchJobs(watchCtx, func() { close(opened) }, func(id string) { changed <- id })
+			}()
 			defer func() {
 				cancel()
 				if err := <-done; !errors.Is(err, context.Canceled) {
 					t.Errorf("WatchJobs after cancel = %v, want context.Canceled", err)
 				}
 			}()
+			select {
+			case <-opened:
+			case err := <-done:
+				t.Fatalf("WatchJobs stopped before its feed opened: %v", err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("WatchJobs did not open its feed within 10s")
+			}
 
-			// The watcher may not listen yet, so jobs are created until one
+			// A job created by the other store right after the feed opens
 			// is reported.
-			deadline := time.After(10 * time.Second)
-			for i := 0; ; i++ {
-				id := fmt.Sprintf("job_%03d", i)
-				mustDo(t, "CreateJobs", writing.CreateJobs(ctx, []*store.Job{{ID: id, UserID: "usr_1"}}, 0))
-				select {
-				case got := <-changed:
-					if !strings.HasPrefix(got, "job_") {
-						t.Errorf("WatchJobs reported %q, want one of the created jobs", got)
-					}
-					return
-				case <-time.After(100 * time.Millisecond):
-				case <-deadline:
-					t.Fatal("WatchJobs reported no job created by another store within 10s")
+			mustDo(t, "CreateJobs", writing.CreateJobs(ctx, []*store.Job{{ID: "job_001", UserID: "usr_1"}}, 0))
+			select {
+			case got := <-changed:
+				if got != "job_001" {
+					t.Errorf("WatchJobs reported %q, want job_001", got)
 				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("WatchJobs reported no job created by another store within 10s")
 			}
 		})
 	}

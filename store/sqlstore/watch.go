@@ -58,22 +58,25 @@ func (s *Store) recordJobChanges(ctx context.Context, tx *sql.Tx, ids ...string)
 
 // WatchJobs implements [store.JobWatcher]. It reports the jobs that
 // CreateJobs, UpdateJob and DeleteJob changed in any process sharing the
-// database, this one included, after the change commits. Changes made
-// before WatchJobs starts are not reported. It returns ctx.Err() when ctx
-// is done.
+// database, this one included, after the change commits. Changes
+// committed before it calls ready may be missed. It returns ctx.Err() when
+// ctx is done.
 //
 // On PostgreSQL it listens for notifications on a connection of its own.
 // On SQLite it reads the change log every Options.JobPollInterval.
-func (s *Store) WatchJobs(ctx context.Context, fn func(jobID string)) error {
-	if s.dialect == postgresDialect {
-		return s.listenJobChanges(ctx, fn)
+func (s *Store) WatchJobs(ctx context.Context, ready func(), fn func(jobID string)) error {
+	if ready == nil {
+		ready = func() {}
 	}
-	return s.pollJobChanges(ctx, fn)
+	if s.dialect == postgresDialect {
+		return s.listenJobChanges(ctx, ready, fn)
+	}
+	return s.pollJobChanges(ctx, ready, fn)
 }
 
 // listenJobChanges reports job change notifications until ctx is done or
 // the connection fails.
-func (s *Store) listenJobChanges(ctx context.Context, fn func(jobID string)) error {
+func (s *Store) listenJobChanges(ctx context.Context, ready func(), fn func(jobID string)) error {
 	conn, err := pgx.ConnectConfig(ctx, s.pgConfig)
 	if err != nil {
 		return fmt.Errorf("sqlstore: error connecting to watch job changes: %w", err)
@@ -83,6 +86,7 @@ func (s *Store) listenJobChanges(ctx context.Context, fn func(jobID string)) err
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{s.jobChannel}.Sanitize()); err != nil {
 		return fmt.Errorf("sqlstore: error listening for job changes: %w", err)
 	}
+	ready()
 
 	for {
 		n, err := conn.WaitForNotification(ctx)
@@ -98,12 +102,13 @@ func (s *Store) listenJobChanges(ctx context.Context, fn func(jobID string)) err
 
 // pollJobChanges reports the rows added to the change log since it
 // started, until ctx is done or a read fails.
-func (s *Store) pollJobChanges(ctx context.Context, fn func(jobID string)) error {
+func (s *Store) pollJobChanges(ctx context.Context, ready func(), fn func(jobID string)) error {
 	var last int64
 	err := s.queryRow(ctx, s.read, "SELECT COALESCE(MAX(seq), 0) FROM job_changes").Scan(&last)
 	if err != nil {
 		return fmt.Errorf("sqlstore: error reading the job change log: %w", err)
 	}
+	ready()
 
 	ticker := time.NewTicker(s.pollInterval)
 	defer ticker.Stop()

@@ -21,15 +21,12 @@ const watchTimeout = 10 * time.Second
 type watcher struct {
 	t       *testing.T
 	changed chan string
-	// probe is a job updated until its change comes through, which shows
-	// that the watcher is running.
-	probe string
 }
 
-// startWatcher runs WatchJobs until the test ends and returns a watcher
-// that has reported at least one change. It skips the test when the store
-// is not a [store.JobWatcher].
-func startWatcher(t *testing.T, f *fixture, probe *store.Job) *watcher {
+// startWatcher runs WatchJobs until the test ends and returns once the
+// feed is open. It skips the test when the store is not a
+// [store.JobWatcher].
+func startWatcher(t *testing.T, f *fixture) *watcher {
 	w, ok := f.s.(store.JobWatcher)
 	if !ok {
 		t.Skipf("%T does not implement store.JobWatcher", f.s)
@@ -37,9 +34,10 @@ func startWatcher(t *testing.T, f *fixture, probe *store.Job) *watcher {
 
 	ctx, cancel := context.WithCancel(f.ctx)
 	changed := make(chan string, 1000)
+	opened := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- w.WatchJobs(ctx, func(id string) { changed <- id })
+		done <- w.WatchJobs(ctx, func() { close(opened) }, func(id string) { changed <- id })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -48,31 +46,18 @@ func startWatcher(t *testing.T, f *fixture, probe *store.Job) *watcher {
 		}
 	})
 
-	// Changes made before the watcher listens are lost, so the probe is
-	// updated until one of its updates comes through.
-	deadline := time.Now().Add(watchTimeout)
-	for {
-		if err := f.s.UpdateJob(f.ctx, probe); err != nil {
-			t.Fatalf("UpdateJob of the probe job: %v", err)
-		}
-		select {
-		case id := <-changed:
-			if id != probe.ID {
-				t.Fatalf("WatchJobs reported job %s before any change but the probe's", id)
-			}
-			return &watcher{t: t, changed: changed, probe: probe.ID}
-		case err := <-done:
-			t.Fatalf("WatchJobs stopped before reporting a change: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("WatchJobs reported no change within %s", watchTimeout)
-		}
+	select {
+	case <-opened:
+	case err := <-done:
+		t.Fatalf("WatchJobs stopped before its feed opened: %v", err)
+	case <-time.After(watchTimeout):
+		t.Fatalf("WatchJobs did not open its feed within %s", watchTimeout)
 	}
+	return &watcher{t: t, changed: changed}
 }
 
 // next waits for the report of want and returns the ids reported before
-// it, leaving out the probe's.
+// it.
 func (w *watcher) next(want string) []string {
 	w.t.Helper()
 	var before []string
@@ -83,9 +68,7 @@ func (w *watcher) next(want string) []string {
 			if id == want {
 				return before
 			}
-			if id != w.probe {
-				before = append(before, id)
-			}
+			before = append(before, id)
 		case <-timeout:
 			w.t.Fatalf("WatchJobs did not report job %s within %s, after reporting %v", want, watchTimeout, before)
 		}
@@ -95,8 +78,10 @@ func (w *watcher) next(want string) []string {
 func testWatchJobs(t *testing.T, f *fixture) {
 	u, other := f.user(), f.user()
 	fence := f.job(u.ID)
-	w := startWatcher(t, f, f.job(u.ID))
+	w := startWatcher(t, f)
 
+	// The first change after the feed opens is reported, and nothing
+	// before it.
 	j := newJob(u.ID)
 	wantNoErr(t, "CreateJobs", f.s.CreateJobs(f.ctx, []*store.Job{j}, 0))
 	if before := w.next(j.ID); len(before) != 0 {
