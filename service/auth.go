@@ -258,6 +258,37 @@ func checkOutlives(verr *ValidationError, creator *store.APIKey, expires time.Ti
 	}
 }
 
+// checkOutranks returns a [*ForbiddenError] unless the key caller could
+// have created target: caller holds every scope of target and expires no
+// earlier than target.
+func checkOutranks(caller, target *store.APIKey) error {
+	for _, sc := range target.Scopes {
+		if !slices.Contains(caller.Scopes, sc) {
+			return &ForbiddenError{
+				Message: fmt.Sprintf("key %s holds scope %s, which the key making this request lacks, so it cannot delete it; use a key that holds %s",
+					target.ID, sc, sc),
+				MessageJA: fmt.Sprintf("権限がありません: キー %s はスコープ %s を持っていますが、このリクエストに使っているキーは持っていないため削除できません。%s を持つキーで削除してください",
+					target.ID, sc, sc),
+			}
+		}
+	}
+	if caller.ExpiresAt.IsZero() || (!target.ExpiresAt.IsZero() && !target.ExpiresAt.After(caller.ExpiresAt)) {
+		return nil
+	}
+	limit := caller.ExpiresAt.UTC().Format(scheduler.TimeFormat)
+	lifetime, lifetimeJA := "never expires", "有効期限がありません"
+	if !target.ExpiresAt.IsZero() {
+		at := target.ExpiresAt.UTC().Format(scheduler.TimeFormat)
+		lifetime, lifetimeJA = "expires at "+at, at+" に期限切れになります"
+	}
+	return &ForbiddenError{
+		Message: fmt.Sprintf("key %s %s, after the key making this request expires at %s, so it cannot delete it; use a key that expires no earlier",
+			target.ID, lifetime, limit),
+		MessageJA: fmt.Sprintf("権限がありません: キー %s は%s。このリクエストに使っているキーの有効期限 %s より長く有効なため削除できません。有効期限がそれ以降のキーで削除してください",
+			target.ID, lifetimeJA, limit),
+	}
+}
+
 // CreateKey creates a key for the caller's user with a subset of the
 // caller's scopes, and returns it with its token. The new key cannot
 // outlive the caller's key: when the caller's key expires, the new key
@@ -369,8 +400,25 @@ func permanentFullKey(k *store.APIKey) bool {
 // under the same rule. The store checks the rule in the delete's
 // transaction, so concurrent deletes cannot together remove every such
 // key.
+//
+// A key may delete itself, and other keys only when it could have created
+// them: it holds every scope of the other key and, if it expires, the
+// other key expires no later. Otherwise DeleteKey returns a
+// [*ForbiddenError].
 func (s *Service) DeleteKey(ctx context.Context, p *Principal, id string) error {
 	now := s.Now()
+	if id != p.Key.ID {
+		target, err := s.store.GetAPIKey(ctx, p.User.ID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkOutranks(p.Key, target); err != nil {
+			return err
+		}
+	}
 	keepsFullKey := func(remaining []*store.APIKey) error {
 		for _, k := range remaining {
 			if permanentFullKey(k) {

@@ -114,6 +114,18 @@ func (e *ScopeError) Error() string {
 
 func (e *ScopeError) Unwrap() error { return ErrForbidden }
 
+// ForbiddenError reports a request that the caller's key may not make,
+// with the reason in English and Japanese. It matches [ErrForbidden] with
+// errors.Is.
+type ForbiddenError struct {
+	Message   string
+	MessageJA string
+}
+
+func (e *ForbiddenError) Error() string { return ErrForbidden.Error() + ": " + e.Message }
+
+func (e *ForbiddenError) Unwrap() error { return ErrForbidden }
+
 // AuthError reports why a request could not be authenticated.
 type AuthError struct {
 	// Reason is one of "missing", "malformed", "invalid", "expired".
