@@ -28,15 +28,36 @@ func NewID(prefix string) string {
 	// an earlier millisecond.
 	ms := max(ulid.Timestamp(time.Now()), idLastMs)
 	idLastMs = ms
+	id := nextULID(ms)
+	idMu.Unlock()
+	return formatID(prefix, id)
+}
+
+// NewIDAt returns a new identifier like [NewID] whose ULID carries the
+// millisecond of at instead of the current time. The scheduler gives each
+// run such an id for its nominal time, so the runs of a job sort by the
+// slots they ran for, whatever order they were recorded in.
+func NewIDAt(prefix string, at time.Time) string {
+	idMu.Lock()
+	id := nextULID(ulid.Timestamp(at))
+	idMu.Unlock()
+	return formatID(prefix, id)
+}
+
+// nextULID returns a ULID with time ms from the monotonic source. It runs
+// with idMu held.
+func nextULID(ms uint64) ulid.ULID {
 	if err := idBuf.SetTime(ms); err != nil {
-		panic(err) // the clock is past the year 10889
+		panic(err) // the time is past the year 10889
 	}
 	if err := idEntropy.MonotonicRead(ms, idBuf[6:]); err != nil {
 		panic(err) // the entropy source failed or 2^80 ids were made in one millisecond
 	}
-	id := idBuf
-	idMu.Unlock()
+	return idBuf
+}
 
+// formatID returns prefix, an underscore and id in its text form.
+func formatID(prefix string, id ulid.ULID) string {
 	var text [64]byte
 	n := len(prefix) + 1
 	if n+ulid.EncodedSize > len(text) {

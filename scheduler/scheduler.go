@@ -574,7 +574,7 @@ func (s *Scheduler) newTask(r *jobRecord, slot, next time.Time, skipStatus, skip
 }
 
 func (s *Scheduler) newRun(id, owner string, slot, next time.Time, trigger string) Run {
-	return Run{JobID: id, Owner: owner, ExecutionID: NewID("exe"),
+	return Run{JobID: id, Owner: owner, ExecutionID: NewIDAt("exe", slot),
 		ScheduledAt: slot, NextAt: next, Trigger: trigger}
 }
 
@@ -621,7 +621,7 @@ func (s *Scheduler) popDelayed() delayedTask {
 func (s *Scheduler) dispatch(t task) {
 	if t.skipStatus == "" {
 		if s.cfg.Hooks.OnFire != nil {
-			t.run.ExecutionID = NewID("exe")
+			t.run.ExecutionID = NewIDAt("exe", t.run.ScheduledAt)
 			s.cfg.Hooks.OnFire(t.run)
 		}
 		if t.overlapSkip && t.inflight.Load() > 0 {
@@ -654,7 +654,7 @@ func (s *Scheduler) dispatch(t task) {
 // assignID gives the task's run an execution id unless it has one.
 func (t *task) assignID() {
 	if t.run.ExecutionID == "" {
-		t.run.ExecutionID = NewID("exe")
+		t.run.ExecutionID = NewIDAt("exe", t.run.ScheduledAt)
 	}
 }
 

@@ -104,7 +104,9 @@ type Store interface {
 	FinishExecution(ctx context.Context, e *Execution, keep int) error
 	// GetExecution returns one execution of the user's job.
 	GetExecution(ctx context.Context, userID, jobID, id string) (*Execution, error)
-	// ListExecutions returns the user's job executions, newest first.
+	// ListExecutions returns the user's job executions in descending id
+	// order. The scheduler's execution ids sort by nominal fire time, so
+	// this lists the latest slot first.
 	ListExecutions(ctx context.Context, userID, jobID string, page Page) ([]*Execution, error)
 
 	// AddAPICalls adds counts of authenticated requests per user to the

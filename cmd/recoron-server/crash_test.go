@@ -151,8 +151,18 @@ func TestServerSurvivesKill(t *testing.T) {
 
 	_, e = p2.call(t, "GET", "/jobs/"+tick.ID+"/executions?limit=1000", "")
 	statuses := map[string]int{}
-	for _, r := range decode[[]struct{ Status string }](t, e) {
+	tickRuns := decode[[]struct {
+		Status      string
+		ScheduledAt time.Time `json:"scheduledAt"`
+	}](t, e)
+	for i, r := range tickRuns {
 		statuses[r.Status]++
+		// Missed slots are recorded after the restart, yet the history
+		// lists every run by its slot, latest first.
+		if i > 0 && !r.ScheduledAt.Before(tickRuns[i-1].ScheduledAt) {
+			t.Errorf("tick execution %d (%s, slot %s) is listed after a run of slot %s", i, r.Status,
+				r.ScheduledAt.Format(time.TimeOnly), tickRuns[i-1].ScheduledAt.Format(time.TimeOnly))
+		}
 	}
 	if statuses["missed"] == 0 {
 		t.Errorf("tick executions = %v, want missed slots from the %s down time", statuses,
