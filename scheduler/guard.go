@@ -105,7 +105,11 @@ func CheckTargetURL(raw string, allowPrivate bool) error {
 		// Putting https:// in front fixes example.com/hook, but /hook has
 		// no host to keep, so the suggestion for it uses an example host.
 		rest := strings.TrimPrefix(raw, "//")
-		if guess, err := url.Parse("https://" + rest); err == nil && guess.Hostname() == "" {
+		guess, err := url.Parse("https://" + rest)
+		if err != nil {
+			return fmt.Errorf("URL %q is not an absolute URL; write the full URL with scheme and host, such as https://example.com/hook", raw)
+		}
+		if guess.Hostname() == "" {
 			return fmt.Errorf("URL %q has no scheme or host; write the full URL with the host to call, such as https://example.com/%s",
 				raw, strings.TrimLeft(rest, "/"))
 		}

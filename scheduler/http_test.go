@@ -244,6 +244,7 @@ func TestCheckTargetURL(t *testing.T) {
 		{"ftp://example.com/", false, "scheme"},
 		{"/relative", false, "scheme"},
 		{"example.com/hook", false, "has no scheme; write it in full, such as https://example.com/hook"},
+		{"not a url", false, `URL "not a url" is not an absolute URL; write the full URL with scheme and host, such as https://example.com/hook`},
 		{"//example.com/hook", false, "such as https://example.com/hook"},
 		{"/hook", false, "has no scheme or host; write the full URL with the host to call, such as https://example.com/hook"},
 		{"///hook", false, "such as https://example.com/hook"},

@@ -147,6 +147,7 @@ func TestTargetMessageJA(t *testing.T) {
 		{"//example.com/hook", []string{"スキームがありません", "https://example.com/hook"}},
 		{"/hook", []string{`"/hook"`, "スキームとホストがありません", "https://example.com/hook"}},
 		{"?id=1", []string{"スキームとホストがありません", "https://example.com/?id=1"}},
+		{"x y", []string{`"x y"`, "絶対 URL ではありません", "https://example.com/hook"}},
 		{"ftp://example.com/file", []string{`"ftp"`, "http か https"}},
 		{"http:///hook", []string{"ホストがありません"}},
 		{"http://user:secret@example.com/", []string{"パスワード", "ヘッダー"}},
@@ -177,7 +178,7 @@ func TestSchemeSuggestion(t *testing.T) {
 	t.Parallel()
 	suggestion := regexp.MustCompile(`such as (\S+)$`)
 	for _, raw := range []string{"example.com/hook", "example.com", "//example.com/hook", "hook",
-		"/hook", "///hook", "/", "", "?id=1", "#top"} {
+		"/hook", "///hook", "/", "", "?id=1", "#top", "x y"} {
 		err := scheduler.CheckTargetURL(raw, false)
 		if err == nil {
 			t.Errorf("CheckTargetURL(%q) accepted the URL, want an error", raw)

@@ -131,6 +131,9 @@ func targetMessageJA(raw string, err error) string {
 		return fmt.Sprintf("URL %q を解析できません。https://example.com/hook のような絶対 URL を指定してください", raw)
 	case u.Scheme == "":
 		suggestion, hasHost := absoluteURL(raw)
+		if suggestion == "" {
+			return fmt.Sprintf("URL %q は絶対 URL ではありません。https://example.com/hook のように、スキームとホストを含む完全な URL を書いてください", raw)
+		}
 		if !hasHost {
 			return fmt.Sprintf("URL %q にスキームとホストがありません。%s のように、呼び出し先のホストを含む完全な URL を書いてください",
 				raw, suggestion)
@@ -151,10 +154,15 @@ func targetMessageJA(raw string, err error) string {
 
 // absoluteURL returns the absolute URL that scheduler.CheckTargetURL
 // suggests for raw, a URL without a scheme. hasHost is false when raw has
-// no host either, such as /hook, and the suggestion uses example.com.
+// no host either, such as /hook, and the suggestion uses example.com. The
+// suggestion is empty when no URL made from raw parses.
 func absoluteURL(raw string) (suggestion string, hasHost bool) {
 	rest := strings.TrimPrefix(raw, "//")
-	if guess, err := url.Parse("https://" + rest); err == nil && guess.Hostname() == "" {
+	guess, err := url.Parse("https://" + rest)
+	if err != nil {
+		return "", false
+	}
+	if guess.Hostname() == "" {
 		return "https://example.com/" + strings.TrimLeft(rest, "/"), false
 	}
 	return "https://" + rest, true
