@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -70,8 +71,11 @@ func (in *JobInput) apply(j *store.Job) {
 	}
 	set(&j.Name, in.Name)
 	set(&j.URL, in.URL)
+	// Spaces around a schedule or zone name carry no meaning, so they are
+	// dropped rather than stored.
 	set(&j.Schedule, in.Schedule)
 	set(&j.Timezone, in.Timezone)
+	j.Schedule, j.Timezone = strings.TrimSpace(j.Schedule), strings.TrimSpace(j.Timezone)
 	set(&j.Body, in.Body)
 	if in.Method != nil {
 		j.Method = strings.ToUpper(*in.Method)
@@ -145,22 +149,37 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 			fmt.Sprintf("body が %d バイトあります。%d バイト以内にしてください", len(j.Body), maxBodyLen))
 	}
 	if j.TimeoutSeconds < 1 || j.TimeoutSeconds > maxTimeoutSeconds {
+		// The plan's maximum is the real upper bound when it is lower.
+		upper, planNote, planNoteJA := maxTimeoutSeconds, "", ""
+		if limit := plan.MaxTimeoutSeconds; limit > 0 && limit < upper {
+			upper = limit
+			planNote = fmt.Sprintf(", the maximum of the %s plan", plan.Name)
+			planNoteJA = fmt.Sprintf(" (%s プランの上限)", plan.Name)
+		}
 		v.add("timeoutSeconds",
-			fmt.Sprintf("timeoutSeconds %d is out of range; use 1 to %d", j.TimeoutSeconds, maxTimeoutSeconds),
-			fmt.Sprintf("timeoutSeconds %d は範囲外です。1〜%d を指定してください", j.TimeoutSeconds, maxTimeoutSeconds))
+			fmt.Sprintf("timeoutSeconds %d is out of range; use 1 to %d%s", j.TimeoutSeconds, upper, planNote),
+			fmt.Sprintf("timeoutSeconds %d は範囲外です。1〜%d%s を指定してください", j.TimeoutSeconds, upper, planNoteJA))
 	}
 	validPolicies(v, j)
 
-	var sched *cron.Schedule
-	if _, err := LoadLocation(j.Timezone); err != nil {
-		v.add("timezone", err.Error(), zoneMessageJA(j.Timezone))
-	} else if j.Schedule == "" {
+	// An unknown zone does not stop the schedule's own check: it is
+	// compiled in UTC then, so one response lists every invalid field.
+	var (
+		sched *cron.Schedule
+		err   error
+	)
+	zone := j.Timezone
+	if _, err := LoadLocation(zone); err != nil {
+		v.add("timezone", err.Error(), zoneMessageJA(zone))
+		zone = "UTC"
+	}
+	if j.Schedule == "" {
 		v.add("schedule", "schedule is required, such as \"0 9 * * *\" or \"@hourly\"",
 			"schedule が指定されていません。\"0 9 * * *\" や \"@hourly\" のように指定してください")
 	} else if len(j.Schedule) > maxScheduleLen {
 		v.add("schedule", fmt.Sprintf("schedule is %d bytes long; the maximum is %d", len(j.Schedule), maxScheduleLen),
 			fmt.Sprintf("schedule が %d バイトあります。%d バイト以内にしてください", len(j.Schedule), maxScheduleLen))
-	} else if sched, err = compileSchedule(j.Schedule, j.Timezone, j.CreatedAt); err != nil {
+	} else if sched, err = compileSchedule(j.Schedule, zone, j.CreatedAt); err != nil {
 		v.add("schedule", err.Error(), scheduleMessageJA(j.Schedule, err))
 	}
 	if err := v.orNil(); err != nil {
@@ -450,12 +469,18 @@ func (s *Service) UpdateJob(ctx context.Context, p *Principal, id string, in Job
 	if err != nil {
 		return nil, err
 	}
+	before := j.Clone()
+	in.apply(j)
+	if reflect.DeepEqual(before, j) {
+		// An update that changes nothing writes nothing, so updatedAt
+		// keeps the time of the last real change.
+		return j, nil
+	}
 	if in.onlyDisables() {
 		// Pausing a job is always allowed, even one that a plan change
 		// or a server setting has made invalid.
 		return s.disableJob(ctx, j)
 	}
-	in.apply(j)
 	sched, err := s.validateJob(j, s.Plan(p.User))
 	if err != nil {
 		return nil, err

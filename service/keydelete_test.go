@@ -9,7 +9,7 @@ import (
 )
 
 // TestDeleteKeyRanks checks that a key deletes only itself and the keys
-// it could have created, and that a refused delete keeps the key working.
+// it could have created, and that a rejected delete keeps the key working.
 func TestDeleteKeyRanks(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -45,7 +45,7 @@ func TestDeleteKeyRanks(t *testing.T) {
 	keyAdminLonger := newKey("key admin, longer", []string{ScopeReadKeys, ScopeWriteKeys}, later)
 	keyAdminShorter := newKey("key admin, shorter", []string{ScopeWriteKeys}, soon.Add(-time.Minute))
 
-	refused := []struct {
+	rejected := []struct {
 		name   string
 		target *Principal
 		want   string
@@ -54,7 +54,7 @@ func TestDeleteKeyRanks(t *testing.T) {
 		{"key with a scope the caller lacks", reader, "scope " + ScopeReadJobs},
 		{"key that outlives the caller", keyAdminLonger, "expires at"},
 	}
-	for _, c := range refused {
+	for _, c := range rejected {
 		err := svc.DeleteKey(ctx, keyAdmin, c.target.Key.ID)
 		var fe *ForbiddenError
 		if !errors.As(err, &fe) || !errors.Is(err, ErrForbidden) {
@@ -68,7 +68,7 @@ func TestDeleteKeyRanks(t *testing.T) {
 			t.Errorf("delete of %s: no Japanese message", c.name)
 		}
 		if _, err := svc.store.GetAPIKey(ctx, full.User.ID, c.target.Key.ID); err != nil {
-			t.Errorf("after a refused delete of %s the key is gone: %v", c.name, err)
+			t.Errorf("after a rejected delete of %s the key is gone: %v", c.name, err)
 		}
 	}
 
