@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // lets --timezone and CRON_TZ= work on hosts without a zone database
@@ -26,8 +28,13 @@ const maxNextCount = 10000
 const nextUsage = `Usage: recoron-server next [--timezone ZONE] [--after RFC3339] [--count N] EXPR
 
 Prints the next fire times of the cron expression EXPR, one RFC 3339 time per
-line in the schedule's zone. Quote EXPR, or pass its fields as separate
-arguments, which are joined with spaces. Flags may come before or after EXPR.
+line in the schedule's zone. Quote EXPR, as in
+
+  recoron-server next '0 9 * * MON-FRI'
+
+because the shell expands an unquoted * into the names of the files in the
+current directory. Arguments after the flags are joined with spaces into
+EXPR. Flags may come before or after EXPR.
 
 Exit status: 0 on success, 1 for an invalid expression, 2 for invalid flags
 or a missing EXPR.
@@ -45,7 +52,7 @@ type nextOptions struct {
 // runNext runs "recoron-server next" and returns its exit status. It prints
 // the fire times to stdout and any error to stderr.
 func runNext(args []string, stdout, stderr io.Writer) int {
-	opts, err := parseNextArgs(args, stderr)
+	opts, err := parseNextArgs(args, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nextExitOK
 	}
@@ -57,6 +64,9 @@ func runNext(args []string, stdout, stderr io.Writer) int {
 	schedule, err := cron.Compile(opts.expr, cron.Options{Location: opts.location, Anchor: opts.after})
 	if err != nil {
 		fmt.Fprintf(stderr, "recoron-server next: invalid expression %q: %v\n", opts.expr, err)
+		if hint := unquotedGlobHint(opts.expr); hint != "" {
+			fmt.Fprintf(stderr, "recoron-server next: %s\n", hint)
+		}
 		return nextExitInvalidExpression
 	}
 	if _, err := service.ScheduleZone(opts.location.String(), schedule); err != nil {
@@ -83,24 +93,24 @@ func runNext(args []string, stdout, stderr io.Writer) int {
 }
 
 // parseNextArgs parses the flags and EXPR. It returns flag.ErrHelp after
-// printing the usage for -h, and an error that names the bad value otherwise.
-func parseNextArgs(args []string, stderr io.Writer) (*nextOptions, error) {
+// printing the usage to stdout for -h, and an error that names the bad
+// value otherwise.
+func parseNextArgs(args []string, stdout, stderr io.Writer) (*nextOptions, error) {
 	fs := flag.NewFlagSet("recoron-server next", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), nextUsage)
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {} // the usage goes to stdout for -h and to stderr after an error, below
 	zone := fs.String("timezone", "UTC", "IANA `zone` that the fields are read in; a CRON_TZ= or TZ= prefix in EXPR must name the same zone unless ZONE is UTC")
 	after := fs.String("after", "", "RFC 3339 `time` to list fire times after, and the start of @every schedules (default now, truncated to the second)")
 	count := fs.Int("count", 5, "`number` of fire times to print, from 1 to 10000")
 
 	fields, err := parseInterleaved(fs, args)
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			err = fmt.Errorf("invalid arguments: %w", err)
-		}
+	if errors.Is(err, flag.ErrHelp) {
+		printUsage(stdout, fs, nextUsage)
 		return nil, err
+	}
+	if err != nil {
+		printUsage(stderr, fs, nextUsage)
+		return nil, fmt.Errorf("invalid arguments: %w", err)
 	}
 
 	// Whole seconds keep the default output free of the clock's fraction
@@ -169,4 +179,38 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// maxExprTokens is the largest number of space-separated tokens in a valid
+// expression: a CRON_TZ= prefix and 6 fields with seconds.
+const maxExprTokens = 7
+
+// unquotedGlobHint returns advice to quote EXPR when expr has more tokens
+// than any cron expression and at least 2 of them name files or
+// directories in the working directory, as after the shell has replaced an
+// unquoted * with the names of the files. It returns "" otherwise.
+func unquotedGlobHint(expr string) string {
+	tokens := strings.Fields(expr)
+	if len(tokens) <= maxExprTokens {
+		return ""
+	}
+	var files []string
+	for _, token := range tokens {
+		if _, err := os.Lstat(token); err == nil {
+			files = append(files, token)
+		}
+	}
+	if len(files) < 2 {
+		return ""
+	}
+
+	var examples []string
+	for _, file := range files {
+		if len(examples) < 2 && !slices.Contains(examples, file) {
+			examples = append(examples, file)
+		}
+	}
+	return fmt.Sprintf("EXPR has %d fields, and %d of them name files in the working directory, such as %s. "+
+		"The shell expands an unquoted * into file names, so quote the expression, as in recoron-server next '0 9 * * MON-FRI'",
+		len(tokens), len(files), strings.Join(examples, " and "))
 }

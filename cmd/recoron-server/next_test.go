@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -222,8 +224,12 @@ func TestRunNextArguments(t *testing.T) {
 			nextExitUsage, "", "add Z for UTC or an offset, such as 2026-01-01T09:00:00Z"},
 		{"unknown flag", []string{"--every", "0 9 * * *"},
 			nextExitUsage, "", "flag provided but not defined"},
-		{"help", []string{"-h"},
-			nextExitOK, "", "Usage: recoron-server next"},
+		{"usage after an unknown flag", []string{"--every", "0 9 * * *"},
+			nextExitUsage, "", "Usage: recoron-server next"},
+		{"star expanded into file names", []string{"0", "9", "main.go", "next.go", "serve.go", "users.go", "main.go", "next.go", "serve.go", "users.go"},
+			nextExitInvalidExpression, "", "10 fields, and 8 of them name files in the working directory, such as main.go and next.go"},
+		{"hint shows how to quote", []string{"0", "9", "main.go", "next.go", "serve.go", "users.go", "main.go", "next.go"},
+			nextExitInvalidExpression, "", "quote the expression, as in recoron-server next '0 9 * * MON-FRI'"},
 	}
 
 	for _, tt := range tests {
@@ -307,5 +313,90 @@ func TestRunNextDefaultAnchorIsWholeSecond(t *testing.T) {
 	}
 	if gap := times[1].Sub(times[0]); gap != 90*time.Second {
 		t.Errorf("gap between the fire times = %s, want 1m30s", gap)
+	}
+}
+
+func TestRunNextHelp(t *testing.T) {
+	t.Parallel()
+
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"0 9 * * *", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		if code := runNext(args, &stdout, &stderr); code != nextExitOK {
+			t.Errorf("runNext(%q) = %d, want %d", args, code, nextExitOK)
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("runNext(%q) wrote to stderr: %q", args, stderr.String())
+		}
+		for _, want := range []string{"Usage: recoron-server next", "recoron-server next '0 9 * * MON-FRI'", "-count number"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("runNext(%q) stdout does not contain %q:\n%s", args, want, stdout.String())
+			}
+		}
+	}
+}
+
+func TestUnquotedGlobHint(t *testing.T) {
+	t.Parallel()
+
+	// The test runs in the package directory, which contains these files.
+	tests := []struct {
+		expr     string
+		wantHint bool
+	}{
+		{"0 9 main.go next.go serve.go users.go main.go next.go", true},
+		{"0 9 testdata main.go 1 2 3 4", true},
+		{"0 9 main.go 1 2 3 4 5", false},
+		{"0 9 main.go next.go serve.go users.go main.go", false},
+		{"CRON_TZ=Asia/Tokyo 0 0 9 * * MON-FRI", false},
+		{"0 9 * * *", false},
+		{"1 2 3 4 5 6 7 8 9", false},
+	}
+	for _, tt := range tests {
+		hint := unquotedGlobHint(tt.expr)
+		if got := hint != ""; got != tt.wantHint {
+			t.Errorf("unquotedGlobHint(%q) = %q, want hint %v", tt.expr, hint, tt.wantHint)
+		}
+	}
+}
+
+func TestNextUnquotedStarInShell(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the server binary and runs it from a shell")
+	}
+	t.Parallel()
+
+	bin, err := buildFastServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"go.mod", "notes.txt", "README.md"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	unquoted := exec.Command("sh", "-c", `"$0" next 0 9 * * *`, bin)
+	unquoted.Dir = dir
+	var stderr bytes.Buffer
+	unquoted.Stderr = &stderr
+	err = unquoted.Run()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != nextExitInvalidExpression {
+		t.Fatalf("next with an unquoted * = %v, want exit status %d; stderr %q", err, nextExitInvalidExpression, stderr.String())
+	}
+	// Each of the 3 stars becomes the 3 file names.
+	if want := "11 fields, and 9 of them name files"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("next with an unquoted * printed %q, want it to contain %q", stderr.String(), want)
+	}
+
+	quoted := exec.Command("sh", "-c", `"$0" next --count 1 --after 2026-01-05T00:00:00Z '0 9 * * MON-FRI'`, bin)
+	quoted.Dir = dir
+	out, err := quoted.Output()
+	if err != nil {
+		t.Fatalf("next with a quoted expression: %v", err)
+	}
+	if got, want := string(out), "2026-01-05T09:00:00Z\n"; got != want {
+		t.Errorf("next with a quoted expression printed %q, want %q", got, want)
 	}
 }

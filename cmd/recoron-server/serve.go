@@ -42,6 +42,9 @@ type serveConfig struct {
 	logLevel        string
 }
 
+// serveUsage heads the flags of serve in its usage.
+const serveUsage = usage + "\n\nFlags of serve:"
+
 func envOr(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
@@ -49,14 +52,13 @@ func envOr(name, def string) string {
 	return def
 }
 
-func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
+// parseServeFlags parses the flags of serve. It prints the usage to stdout
+// and returns flag.ErrHelp for -h, and prints it to stderr for an invalid
+// flag.
+func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveConfig, error) {
 	fs := flag.NewFlagSet("recoron-server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, usage)
-		fmt.Fprintln(stderr, "\nFlags of serve:")
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {} // the usage goes to stdout for -h and to stderr after an error, below
 
 	cfg := &serveConfig{}
 	allowDefault, err := strconv.ParseBool(envOr("RECORON_ALLOW_PRIVATE_TARGETS", "false"))
@@ -88,10 +90,15 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 		"log level: debug, info, warn or error (env RECORON_LOG_LEVEL)")
 
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, fs, serveUsage)
+		} else {
+			printUsage(stderr, fs, serveUsage)
+		}
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q; run recoron-server -h for usage", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q; serve takes only flags, and other commands must come before any flag; run recoron-server -h for the commands and flags", fs.Arg(0))
 	}
 	if cfg.shutdownTimeout <= 0 {
 		return nil, fmt.Errorf("--shutdown-timeout %s must be positive, such as 30s", cfg.shutdownTimeout)
@@ -140,7 +147,7 @@ func checkBootstrapToken(token string) error {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseServeFlags(args, stderr)
+	cfg, err := parseServeFlags(args, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}

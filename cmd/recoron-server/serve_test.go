@@ -152,8 +152,8 @@ func TestServeHelpDescribesPlansFile(t *testing.T) {
 		t.Fatalf("runServe(-h) = %d, want 0", code)
 	}
 	for _, want := range []string{"array of plans", "must define plans named free and unlimited"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("help does not contain %q:\n%s", want, stderr.String())
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("help on stdout does not contain %q:\n%s", want, stdout.String())
 		}
 	}
 }

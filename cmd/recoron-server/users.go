@@ -67,7 +67,7 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 	sub, args := args[0], args[1:]
 	switch sub {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stderr, usersUsage)
+		fmt.Fprintln(stdout, usersUsage)
 		return 0
 	}
 	allowed, ok := usersFlags[sub]
@@ -78,11 +78,7 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 
 	fs := flag.NewFlagSet("recoron-server users "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, usersUsage)
-		fmt.Fprintln(stderr, "\nFlags:")
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {} // the usage goes to stdout for -h and to stderr after an error, below
 	db := fs.String("db", envOr("RECORON_DB", defaultDB), "database DSN: sqlite:PATH or postgres://USER@HOST:PORT/DB (env RECORON_DB)")
 	schema := fs.String("db-schema", envOr("RECORON_DB_SCHEMA", ""), "PostgreSQL schema (env RECORON_DB_SCHEMA)")
 	plansFile := fs.String("plans", envOr("RECORON_PLANS", ""), "JSON plans file replacing the built-in plans (env RECORON_PLANS)")
@@ -96,8 +92,10 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 	unpaid := fs.Bool("unpaid", false, "mark the month unpaid instead of paid (mark-paid)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout, fs, usersUsage+"\n\nFlags:")
 			return 0
 		}
+		printUsage(stderr, fs, usersUsage+"\n\nFlags:")
 		return 2
 	}
 	set, err := checkUsersArgs(fs, sub, allowed)

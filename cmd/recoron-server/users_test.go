@@ -237,15 +237,42 @@ func TestUsersCommandErrors(t *testing.T) {
 
 func TestUsersHelp(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"create-key", "-h"}, {"mark-paid", "-h"}} {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"create-key", "-h"}, {"mark-paid", "--help"}} {
 		var stdout, stderr bytes.Buffer
 		if code := runUsers(args, &stdout, &stderr); code != 0 {
 			t.Errorf("users %q exited %d, want 0", args, code)
 		}
+		if stderr.Len() != 0 {
+			t.Errorf("users %q wrote to stderr: %q", args, stderr.String())
+		}
 		for _, want := range []string{"users create-key --db DSN --user USER_ID", "--unpaid", "marks a month (UTC)"} {
-			if !strings.Contains(stderr.String(), want) {
-				t.Errorf("users %q: usage does not contain %q:\n%s", args, want, stderr.String())
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("users %q: usage on stdout does not contain %q:\n%s", args, want, stdout.String())
 			}
+		}
+	}
+
+	var stdout, stderr bytes.Buffer
+	if code := runUsers([]string{"create", "-h"}, &stdout, &stderr); code != 0 {
+		t.Errorf("users create -h exited %d, want 0", code)
+	}
+	if want := "-scopes string"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("users create -h: stdout does not list the flags such as %q:\n%s", want, stdout.String())
+	}
+}
+
+func TestUsersUsageErrorsGoToStderr(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{nil, {"frobnicate"}, {"list", "--bogus"}} {
+		var stdout, stderr bytes.Buffer
+		if code := runUsers(args, &stdout, &stderr); code != 2 {
+			t.Errorf("users %q exited %d, want 2", args, code)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("users %q wrote to stdout: %q", args, stdout.String())
+		}
+		if !strings.Contains(stderr.String(), "Usage:") {
+			t.Errorf("users %q: stderr does not contain the usage:\n%s", args, stderr.String())
 		}
 	}
 }
