@@ -114,7 +114,7 @@ func runUsers(args []string, stdout, stderr io.Writer) int {
 
 	switch sub {
 	case "create":
-		err = usersCreate(ctx, svc, *name, *plan, stdout)
+		err = usersCreate(ctx, svc, *name, *plan, stdout, stderr)
 	case "create-key":
 		keyName := *name
 		if !set["name"] {
@@ -167,6 +167,18 @@ func checkUsersArgs(fs *flag.FlagSet, sub string, allowed []string) (map[string]
 // set them.
 var flagNames = map[string]string{"name": "--name", "scopes": "--scopes", "expiresAt": "--expires", "month": "--month"}
 
+// apiFieldToFlag replaces the API field name field in a service message
+// with flagName, so that messages about expiresAt name --expires. It
+// leaves the message as it is when the two names match apart from the
+// dashes, because "name is required" reads better than "--name is
+// required" after the prefix "invalid --name: ".
+func apiFieldToFlag(message, field, flagName string) string {
+	if "--"+field == flagName {
+		return message
+	}
+	return strings.ReplaceAll(message, field, flagName)
+}
+
 // adminError rewrites service errors in terms of the command line: field
 // errors name their flag, and a plan limit explains how to make room.
 func adminError(err error, userID string) error {
@@ -183,7 +195,7 @@ func adminError(err error, userID string) error {
 			if !ok {
 				flagName = f.Field
 			}
-			lines[i] = "invalid " + flagName + ": " + f.Message
+			lines[i] = "invalid " + flagName + ": " + apiFieldToFlag(f.Message, field, flagName)
 		}
 		return errors.New(strings.Join(lines, "\n"))
 	case errors.As(err, &lerr) && lerr.Limit == service.LimitAPIKeys:
@@ -209,11 +221,9 @@ func openService(ctx context.Context, dsn, schema, plansFile string) (*service.S
 	if dsn == "memory" {
 		return nil, nil, errors.New("--db memory is private to one process; use the server's sqlite: or postgres:// database")
 	}
-	// An admin command must not create a database by mistake.
-	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok && path != ":memory:" {
-		path = strings.TrimPrefix(path, "//")
-		if _, err := os.Stat(path); err != nil {
-			return nil, nil, fmt.Errorf("database file %s not found; start the server on it first or fix --db", path)
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		if err := checkSQLiteFile(path); err != nil {
+			return nil, nil, err
 		}
 	}
 	st, err := openStore(ctx, dsn, schema, slog.New(slog.DiscardHandler))
@@ -228,20 +238,72 @@ func openService(ctx context.Context, dsn, schema, plansFile string) (*service.S
 	return svc, func() { st.Close() }, nil
 }
 
-func usersCreate(ctx context.Context, svc *service.Service, name, plan string, stdout io.Writer) error {
+// checkSQLiteFile returns an error unless path, the part of a DSN after
+// "sqlite:", names an existing file, so that an admin command never
+// creates a database by mistake, such as after a typo in the path.
+func checkSQLiteFile(path string) error {
+	if path == ":memory:" {
+		return nil
+	}
+	path = strings.TrimPrefix(path, "//")
+	if path == "" {
+		return errors.New(`--db has no file path after "sqlite:"; name the server's database file, such as --db sqlite:recoron.db or --db sqlite:/var/lib/recoron/recoron.db`)
+	}
+	_, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("database file %q not found; fix --db, or start the server on the file first, which creates the database", path)
+	}
+	if err != nil {
+		return fmt.Errorf("failed to check database file %q: %w; fix --db or the file's permissions", path, err)
+	}
+	return nil
+}
+
+// usersCreate creates a user with a first key and prints the token on the
+// last line of stdout. It warns on stderr when other users have the same
+// name, which is allowed.
+func usersCreate(ctx context.Context, svc *service.Service, name, plan string, stdout, stderr io.Writer) error {
 	if name == "" {
 		return errors.New("--name is required")
 	}
 	if plan == "" {
 		plan = metering.PlanFree
 	}
+	namesakes, err := usersNamed(ctx, svc, strings.TrimSpace(name))
+	if err != nil {
+		return err
+	}
 	u, key, token, err := svc.CreateUser(ctx, name, plan, "")
 	if err != nil {
 		return adminError(err, "")
 	}
+	if len(namesakes) > 0 {
+		users := "user"
+		if len(namesakes) > 1 {
+			users = "users"
+		}
+		fmt.Fprintf(stderr, "recoron-server users create: warning: the name %q is already used by %s %s; "+
+			"names need not be unique, so tell the users apart by id (recoron-server users list)\n",
+			u.Name, users, strings.Join(namesakes, ", "))
+	}
 	fmt.Fprintf(stdout, "user %s (%s) on plan %s, key %s\n", u.ID, u.Name, u.Plan, key.ID)
 	fmt.Fprintln(stdout, token)
 	return nil
+}
+
+// usersNamed returns the ids of the users named name, oldest first.
+func usersNamed(ctx context.Context, svc *service.Service, name string) ([]string, error) {
+	users, err := svc.Store().ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing users to look for the name %q: %w", name, err)
+	}
+	var ids []string
+	for _, u := range users {
+		if u.Name == name {
+			ids = append(ids, u.ID)
+		}
+	}
+	return ids, nil
 }
 
 // splitScopes splits the comma-separated value of --scopes. An empty value
@@ -270,6 +332,9 @@ func usersCreateKey(ctx context.Context, svc *service.Service, userID, name stri
 		t, err := time.Parse(time.RFC3339, expires)
 		if err != nil {
 			return fmt.Errorf("invalid --expires %q; use an RFC 3339 time such as 2026-12-31T00:00:00Z", expires)
+		}
+		if !t.After(time.Now()) {
+			return fmt.Errorf("invalid --expires %q: the time is not in the future; use a later time, or leave out --expires for a key that never expires", expires)
 		}
 		in.ExpiresAt = t
 	}

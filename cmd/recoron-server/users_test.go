@@ -213,7 +213,7 @@ func TestUsersCommandErrors(t *testing.T) {
 		{[]string{"list", "--db", "memory"}, 1, "private to one process"},
 		{[]string{"create-key", "--db", "memory", "--user", userID}, 1, "private to one process"},
 		{[]string{"frobnicate", "--db", dsn}, 2, "unknown command"},
-		{[]string{"list", "--db", missing}, 1, "not found"},
+		{[]string{"list", "--db", missing}, 1, "not found; fix --db, or start the server on the file first"},
 		{[]string{"list", "--db", dsn, "extra"}, 2, `unexpected argument "extra"; run "recoron-server users -h" for the usage`},
 		{[]string{"list", "--db", dsn, "--plan", "pro"}, 2, `users list does not take --plan; run "recoron-server users -h"`},
 		{[]string{"set-plan", "--db", dsn, "--id", userID, "--plan", "pro", "--month", "2026-01"}, 2, "users set-plan does not take --month"},
@@ -224,7 +224,12 @@ func TestUsersCommandErrors(t *testing.T) {
 		{[]string{"create-key", "--db", dsn, "--user", userID, "--scopes", "read:jobs,admin"}, 1, `invalid --scopes: unknown scope "admin"`},
 		{[]string{"create-key", "--db", dsn, "--user", userID, "--scopes", ""}, 1, "invalid --scopes: scopes must list at least one of"},
 		{[]string{"create-key", "--db", dsn, "--user", userID, "--expires", "tomorrow"}, 1, `invalid --expires "tomorrow"`},
-		{[]string{"create-key", "--db", dsn, "--user", userID, "--expires", "2020-01-01T00:00:00Z"}, 1, "invalid --expires: expiresAt 2020-01-01T00:00:00.000Z is not in the future"},
+		{[]string{"create-key", "--db", dsn, "--user", userID, "--expires", "2020-01-01T00:00:00Z"}, 1,
+			`invalid --expires "2020-01-01T00:00:00Z": the time is not in the future; use a later time, or leave out --expires`},
+		{[]string{"list", "--db", "sqlite:"}, 1, `--db has no file path after "sqlite:"; name the server's database file, such as --db sqlite:recoron.db`},
+		{[]string{"list", "--db", "sqlite://"}, 1, `--db has no file path after "sqlite:"`},
+		{[]string{"create", "--db", "sqlite:", "--name", "x"}, 1, `--db has no file path after "sqlite:"`},
+		{[]string{"list", "--db", dsn, "--bogus"}, 2, "Usage:"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := runUsers(tc.args, &stdout, &stderr)
@@ -274,6 +279,75 @@ func TestUsersUsageErrorsGoToStderr(t *testing.T) {
 		if !strings.Contains(stderr.String(), "Usage:") {
 			t.Errorf("users %q: stderr does not contain the usage:\n%s", args, stderr.String())
 		}
+	}
+}
+
+func TestUsersCreateWarnsOfSameName(t *testing.T) {
+	t.Parallel()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
+	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	// create runs users create and returns the new user's id and stderr.
+	create := func(name string) (string, string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := runUsers([]string{"create", "--db", dsn, "--name", name}, &stdout, &stderr); code != 0 {
+			t.Fatalf("users create --name %q exited %d: %s", name, code, stderr.String())
+		}
+		userID, _ := createdUser(t, stdout.String())
+		return userID, stderr.String()
+	}
+
+	first, warning := create("alice")
+	if warning != "" {
+		t.Errorf("first users create --name alice wrote to stderr: %q", warning)
+	}
+	if _, warning := create("bob"); warning != "" {
+		t.Errorf("users create --name bob wrote to stderr: %q", warning)
+	}
+
+	second, warning := create("alice")
+	if second == first {
+		t.Fatalf("the second alice has the id %s of the first", second)
+	}
+	if want := `warning: the name "alice" is already used by user ` + first + ";"; !strings.Contains(warning, want) {
+		t.Errorf("second users create --name alice: stderr %q does not contain %q", warning, want)
+	}
+	if strings.Contains(warning, second) {
+		t.Errorf("second users create --name alice: warning %q names the new user %s", warning, second)
+	}
+
+	// The name is compared after trimming, as the service stores it.
+	_, warning = create("  alice ")
+	if want := "already used by users " + first + ", " + second + ";"; !strings.Contains(warning, want) {
+		t.Errorf("third users create --name alice: stderr %q does not contain %q", warning, want)
+	}
+
+	list := runUsersOK(t, "list", "--db", dsn)
+	if got := strings.Count(list, " alice "); got != 3 {
+		t.Errorf("users list shows %d users named alice, want 3:\n%s", got, list)
+	}
+}
+
+func TestAdminErrorNamesExpiresFlag(t *testing.T) {
+	t.Parallel()
+	err := adminError(&service.ValidationError{Fields: []service.FieldError{
+		{Field: "expiresAt", Message: "expiresAt 2020-01-01T00:00:00.000Z is not in the future"},
+		{Field: "name", Message: "name is required"},
+	}}, "usr_x")
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("adminError = %q, want 2 lines", err)
+	}
+	if want := "invalid --expires: --expires 2020-01-01T00:00:00.000Z is not in the future"; lines[0] != want {
+		t.Errorf("adminError line 1 = %q, want %q", lines[0], want)
+	}
+	if want := "invalid --name: name is required"; lines[1] != want {
+		t.Errorf("adminError line 2 = %q, want %q", lines[1], want)
 	}
 }
 
