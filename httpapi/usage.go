@@ -38,7 +38,49 @@ type usageView struct {
 		APIKeysCreated int64 `json:"apiKeysCreated"`
 		APIKeysDeleted int64 `json:"apiKeysDeleted"`
 	} `json:"todayActivity"`
-	Plan metering.Plan `json:"plan"`
+	Plan planView `json:"plan"`
+}
+
+// planView is a plan as GET /usage shows it. A count limit that does not
+// apply is null rather than the 0 that plans files use for it, and the
+// timeout and history limits are the ones in force.
+type planView struct {
+	Name               string  `json:"name"`
+	MaxJobs            *int64  `json:"maxJobs"`
+	MaxAPIKeys         *int64  `json:"maxApiKeys"`
+	MonthlyExecutions  *int64  `json:"monthlyExecutions"`
+	DailyAPICalls      *int64  `json:"dailyApiCalls"`
+	RequestsPerMinute  *int64  `json:"requestsPerMinute"`
+	MinIntervalSeconds int     `json:"minIntervalSeconds"`
+	MaxTimeoutSeconds  int     `json:"maxTimeoutSeconds"`
+	HistoryRetention   int     `json:"historyRetention"`
+	MonthlyPrice       float64 `json:"monthlyPrice"`
+	IncludedExecutions int64   `json:"includedExecutions"`
+	OveragePrice       float64 `json:"overagePrice"`
+}
+
+// newPlanView returns the usage view of plan.
+func newPlanView(plan metering.Plan) planView {
+	limit := func(n int64) *int64 {
+		if n <= 0 {
+			return nil
+		}
+		return &n
+	}
+	return planView{
+		Name:               plan.Name,
+		MaxJobs:            limit(int64(plan.MaxJobs)),
+		MaxAPIKeys:         limit(int64(plan.MaxAPIKeys)),
+		MonthlyExecutions:  limit(plan.MonthlyExecutions),
+		DailyAPICalls:      limit(plan.DailyAPICalls),
+		RequestsPerMinute:  limit(int64(plan.RequestsPerMinute)),
+		MinIntervalSeconds: plan.MinIntervalSeconds,
+		MaxTimeoutSeconds:  service.MaxTimeoutSeconds(plan),
+		HistoryRetention:   service.HistoryRetention(plan),
+		MonthlyPrice:       plan.MonthlyPrice,
+		IncludedExecutions: plan.IncludedExecutions,
+		OveragePrice:       plan.OveragePrice,
+	}
 }
 
 func (a *API) usage(r *http.Request, p *service.Principal) (int, any, error) {
@@ -57,7 +99,7 @@ func (a *API) usage(r *http.Request, p *service.Principal) (int, any, error) {
 	v.Daily.PeakJobCount, v.Daily.PeakAPIKeyCount = u.Day.PeakJobs, u.Day.PeakAPIKeys
 	v.TodayActivity.JobsCreated, v.TodayActivity.JobsDeleted = u.Day.JobsCreated, u.Day.JobsDeleted
 	v.TodayActivity.APIKeysCreated, v.TodayActivity.APIKeysDeleted = u.Day.APIKeysCreated, u.Day.APIKeysDeleted
-	v.Plan = rep.Plan
+	v.Plan = newPlanView(rep.Plan)
 	return http.StatusOK, v, nil
 }
 

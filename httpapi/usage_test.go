@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/recoron/recoron/service"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -258,4 +259,27 @@ func TestUsagePlanMatchesConfig(t *testing.T) {
 		}
 	}
 	checkUsage(t, "free user", usage, map[string]any{"monthly.billedAmount": 0, "current.apiKeys": 1, "current.jobs": 0})
+}
+
+// TestUsagePlanShowsNoLimitAsNull checks that limits a plan does not set
+// are null in GET /usage, and that the timeout and history limits are the
+// ones in force.
+func TestUsagePlanShowsNoLimitAsNull(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	_, token := h.newUser(t, "unlimited user", "unlimited")
+	plan := sub(t, h.getUsage(t, token), "plan")
+	for _, field := range []string{"maxJobs", "maxApiKeys", "monthlyExecutions", "dailyApiCalls", "requestsPerMinute"} {
+		v, ok := plan[field]
+		if !ok || v != nil {
+			t.Errorf("unlimited plan %s = %#v (present %v), want null", field, v, ok)
+		}
+	}
+	unlimited := testPlans()["unlimited"]
+	if got, want := plan["maxTimeoutSeconds"], float64(unlimited.MaxTimeoutSeconds); got != want {
+		t.Errorf("unlimited plan maxTimeoutSeconds = %#v, want %v", got, want)
+	}
+	if got := plan["historyRetention"]; got != float64(service.HistoryRetention(unlimited)) || got == float64(0) {
+		t.Errorf("unlimited plan historyRetention = %#v, want the %d runs kept", got, service.HistoryRetention(unlimited))
+	}
 }

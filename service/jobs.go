@@ -150,9 +150,8 @@ func (s *Service) validateJob(j *store.Job, plan metering.Plan) (*cron.Schedule,
 	}
 	if j.TimeoutSeconds < 1 || j.TimeoutSeconds > maxTimeoutSeconds {
 		// The plan's maximum is the real upper bound when it is lower.
-		upper, planNote, planNoteJA := maxTimeoutSeconds, "", ""
-		if limit := plan.MaxTimeoutSeconds; limit > 0 && limit < upper {
-			upper = limit
+		upper, planNote, planNoteJA := MaxTimeoutSeconds(plan), "", ""
+		if upper < maxTimeoutSeconds {
 			planNote = fmt.Sprintf(", the maximum of the %s plan", plan.Name)
 			planNoteJA = fmt.Sprintf(" (%s プランの上限)", plan.Name)
 		}

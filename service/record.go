@@ -27,11 +27,25 @@ func (s *Service) userPlan(ctx context.Context, userID string) (metering.Plan, e
 	return s.Plan(u), nil
 }
 
-func retention(plan metering.Plan) int {
+func retention(plan metering.Plan) int { return HistoryRetention(plan) }
+
+// HistoryRetention returns the number of executions kept per job under
+// plan: its HistoryRetention, or 100 when that is 0.
+func HistoryRetention(plan metering.Plan) int {
 	if plan.HistoryRetention > 0 {
 		return plan.HistoryRetention
 	}
 	return historyDefault
+}
+
+// MaxTimeoutSeconds returns the longest per-attempt timeout a job may
+// have under plan: its MaxTimeoutSeconds, or 3600 when that is 0 or
+// larger.
+func MaxTimeoutSeconds(plan metering.Plan) int {
+	if limit := plan.MaxTimeoutSeconds; limit > 0 && limit < maxTimeoutSeconds {
+		return limit
+	}
+	return maxTimeoutSeconds
 }
 
 // beforeRun records the start of a scheduled run and enforces the
