@@ -110,13 +110,15 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveConfig, err
 }
 
 // openStore opens the database named by dsn: "memory" for the go-memdb
-// store, a sqlite: or PostgreSQL DSN for the SQL store.
-func openStore(ctx context.Context, dsn, schema string, logger *slog.Logger) (store.Store, error) {
+// store, a sqlite: or PostgreSQL DSN for the SQL store. With existing set,
+// a SQL database without ReCoron's tables is an error instead of being
+// set up.
+func openStore(ctx context.Context, dsn, schema string, logger *slog.Logger, existing bool) (store.Store, error) {
 	switch {
 	case dsn == "memory":
 		return memstore.New(), nil
 	case strings.HasPrefix(dsn, "sqlite:"), !singleInstance(dsn):
-		return sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: logger, Schema: schema})
+		return sqlstore.Open(ctx, dsn, sqlstore.Options{Logger: logger, Schema: schema, Existing: existing})
 	}
 	return nil, fmt.Errorf("unsupported database %q in --db or RECORON_DB; use sqlite:PATH, postgres://USER@HOST:PORT/DB or memory",
 		redactDSN(dsn))
@@ -244,7 +246,7 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 			return err
 		}
 	}
-	st, err := openStore(ctx, cfg.db, cfg.dbSchema, logger)
+	st, err := openStore(ctx, cfg.db, cfg.dbSchema, logger, false)
 	if err != nil {
 		return err
 	}

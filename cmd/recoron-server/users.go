@@ -226,7 +226,7 @@ func openService(ctx context.Context, dsn, schema, plansFile string) (*service.S
 			return nil, nil, err
 		}
 	}
-	st, err := openStore(ctx, dsn, schema, slog.New(slog.DiscardHandler))
+	st, err := openStore(ctx, dsn, schema, slog.New(slog.DiscardHandler), true)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -183,11 +185,15 @@ func sortedScopes() []string {
 func TestUsersCommandErrors(t *testing.T) {
 	t.Parallel()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
-	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler))
+	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	userID, _ := createdUser(t, runUsersOK(t, "create", "--db", dsn, "--name", "carol"))
 	thisMonth := time.Now().UTC()
 	nextMonth := time.Date(thisMonth.Year(), thisMonth.Month()+1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
@@ -214,6 +220,7 @@ func TestUsersCommandErrors(t *testing.T) {
 		{[]string{"create-key", "--db", "memory", "--user", userID}, 1, "private to one process"},
 		{[]string{"frobnicate", "--db", dsn}, 2, "unknown command"},
 		{[]string{"list", "--db", missing}, 1, "not found; fix --db, or start the server on the file first"},
+		{[]string{"list", "--db", "sqlite:" + empty}, 1, "no ReCoron database found; start recoron-server on it once"},
 		{[]string{"list", "--db", dsn, "extra"}, 2, `unexpected argument "extra"; run "recoron-server users -h" for the usage`},
 		{[]string{"list", "--db", dsn, "--plan", "pro"}, 2, `users list does not take --plan; run "recoron-server users -h"`},
 		{[]string{"set-plan", "--db", dsn, "--id", userID, "--plan", "pro", "--month", "2026-01"}, 2, "users set-plan does not take --month"},
@@ -285,7 +292,7 @@ func TestUsersUsageErrorsGoToStderr(t *testing.T) {
 func TestUsersCreateWarnsOfSameName(t *testing.T) {
 	t.Parallel()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
-	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler))
+	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +361,7 @@ func TestAdminErrorNamesExpiresFlag(t *testing.T) {
 func TestUsersNameTrimAndMonthRange(t *testing.T) {
 	t.Parallel()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
-	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler))
+	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,4 +381,31 @@ func TestUsersNameTrimAndMonthRange(t *testing.T) {
 	month := time.Now().UTC().Format("2006-01")
 	runUsersOK(t, "mark-paid", "--db", dsn, "--id", userID, "--month", month)
 	runUsersOK(t, "mark-paid", "--db", dsn, "--id", userID, "--month", month, "--unpaid")
+}
+
+// TestUsersRejectMissingSchema checks that an admin command on a
+// PostgreSQL schema that does not exist fails and leaves it uncreated.
+func TestUsersRejectMissingSchema(t *testing.T) {
+	t.Parallel()
+	dsn, schema := testSchema(t)
+	typo := schema + "_typo"
+	var stdout, stderr bytes.Buffer
+	code := runUsers([]string{"list", "--db", dsn, "--db-schema", typo}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "PostgreSQL schema "+typo+" does not exist") {
+		t.Errorf("users list on schema %s = exit %d, stderr %q; want exit 1 naming the missing schema", typo, code, stderr.String())
+	}
+
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.QueryRow("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", typo).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	if exists {
+		t.Errorf("users list created schema %s", typo)
+		_, _ = db.Exec("DROP SCHEMA " + typo + " CASCADE")
+	}
 }

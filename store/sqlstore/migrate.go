@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
@@ -65,6 +66,10 @@ func loadMigrations(dialectName string) ([]migration, error) {
 // migrate applies the pending migrations in one transaction, and fails
 // without changing anything when the database is at a version newer than
 // the latest embedded migration.
+// ErrNoDatabase reports that Open with Options.Existing found no ReCoron
+// tables to open.
+var ErrNoDatabase = errors.New("sqlstore: no ReCoron database found; start recoron-server on it once to create it")
+
 func (s *Store) migrate(ctx context.Context, opts Options) error {
 	list, err := loadMigrations(s.dialect.name)
 	if err != nil {
@@ -75,7 +80,7 @@ func (s *Store) migrate(ctx context.Context, opts Options) error {
 	var applied []migration
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if s.dialect == postgresDialect {
-			if err := preparePostgresSchema(ctx, tx, schemaName(opts)); err != nil {
+			if err := preparePostgresSchema(ctx, tx, schemaName(opts), opts.Existing); err != nil {
 				return err
 			}
 		}
@@ -83,6 +88,9 @@ func (s *Store) migrate(ctx context.Context, opts Options) error {
 		current, err := s.schemaVersion(ctx, tx)
 		if err != nil {
 			return err
+		}
+		if current == 0 && opts.Existing {
+			return ErrNoDatabase
 		}
 		if current > latest {
 			return fmt.Errorf("sqlstore: database schema version %d is newer than version %d, the latest this build supports; upgrade ReCoron to open this database", current, latest)
@@ -109,7 +117,7 @@ func (s *Store) migrate(ctx context.Context, opts Options) error {
 
 // preparePostgresSchema serializes migrations of one schema across
 // processes and creates the schema when it is missing.
-func preparePostgresSchema(ctx context.Context, tx *sql.Tx, schema string) error {
+func preparePostgresSchema(ctx context.Context, tx *sql.Tx, schema string, existing bool) error {
 	// The transaction-level advisory lock is released at commit or
 	// rollback. Every Open of the same schema takes the same key, so the
 	// second one waits and then finds the migrations applied.
@@ -123,6 +131,9 @@ func preparePostgresSchema(ctx context.Context, tx *sql.Tx, schema string) error
 	err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists)
 	if err != nil {
 		return fmt.Errorf("sqlstore: error looking up schema %s: %w", schema, err)
+	}
+	if !exists && existing {
+		return fmt.Errorf("%w (PostgreSQL schema %s does not exist)", ErrNoDatabase, schema)
 	}
 	quoted := pgx.Identifier{schema}.Sanitize()
 	if !exists {

@@ -51,6 +51,13 @@ type Options struct {
 	// Zero selects 10 for PostgreSQL and 4 for SQLite.
 	MaxOpenConns int
 
+	// Existing makes Open fail with [ErrNoDatabase] instead of creating
+	// the schema when the database, or on PostgreSQL the schema, holds no
+	// ReCoron tables yet. Tools that only read or change an existing
+	// database set it, so a typing mistake in a name never creates a new
+	// empty one.
+	Existing bool
+
 	// JobPollInterval is how often [Store.WatchJobs] reads the change log
 	// of a SQLite database. Zero selects one second. PostgreSQL pushes
 	// changes, so it ignores the interval.
