@@ -100,7 +100,7 @@ func (sg signer) Sign(ctx context.Context, run scheduler.Run, body []byte, at ti
 	now := sg.s.Now()
 	if v, ok := sg.s.runUsers.Load(run.ExecutionID); ok {
 		if u := v.(*store.User); u.SigningSecret != "" {
-			return signature.Header(activeSecrets(u, now), at, body), nil
+			return signature.Header(activeSecrets(u, now), at, body)
 		}
 	}
 	u, err := sg.s.store.GetUser(ctx, run.Owner)
@@ -110,5 +110,5 @@ func (sg signer) Sign(ctx context.Context, run scheduler.Run, body []byte, at ti
 	if err := sg.s.ensureSecret(ctx, u); err != nil {
 		return "", err
 	}
-	return signature.Header(activeSecrets(u, now), at, body), nil
+	return signature.Header(activeSecrets(u, now), at, body)
 }
