@@ -63,6 +63,9 @@ type endpoint func(r *http.Request, p *service.Principal) (int, any, error)
 type route struct {
 	scope   string
 	handler endpoint
+	// query lists the query parameters that the route accepts. serve
+	// rejects any other parameter, and any parameter given twice.
+	query []string
 }
 
 // New returns the API handler.
@@ -124,21 +127,33 @@ func checkPrefix(raw string) (string, error) {
 
 func (a *API) routes() {
 	read, write := service.ScopeReadJobs, service.ScopeWriteJobs
-	a.handle("/jobs", map[string]route{"GET": {read, a.listJobs}, "POST": {write, a.createJob}})
-	a.handle("/jobs/batch", map[string]route{"POST": {write, a.createBatch}})
+	readKeys, writeKeys := service.ScopeReadKeys, service.ScopeWriteKeys
+	page := []string{"limit", "after"}
+	a.handle("/jobs", map[string]route{
+		"GET":  {scope: read, handler: a.listJobs, query: page},
+		"POST": {scope: write, handler: a.createJob}})
+	a.handle("/jobs/batch", map[string]route{"POST": {scope: write, handler: a.createBatch}})
 	a.handle("/jobs/{id}", map[string]route{
-		"GET": {read, a.getJob}, "PATCH": {write, a.updateJob}, "DELETE": {write, a.deleteJob}})
-	a.handle("/jobs/{id}/execute", map[string]route{"POST": {write, a.executeJob}})
-	a.handle("/jobs/{id}/executions", map[string]route{"GET": {read, a.listExecutions}})
-	a.handle("/jobs/{id}/executions/{executionId}", map[string]route{"GET": {read, a.getExecution}})
-	a.handle("/schedules/next", map[string]route{"GET": {read, a.previewSchedule}})
+		"GET":    {scope: read, handler: a.getJob},
+		"PATCH":  {scope: write, handler: a.updateJob},
+		"DELETE": {scope: write, handler: a.deleteJob}})
+	a.handle("/jobs/{id}/execute", map[string]route{"POST": {scope: write, handler: a.executeJob}})
+	a.handle("/jobs/{id}/executions", map[string]route{
+		"GET": {scope: read, handler: a.listExecutions, query: page}})
+	a.handle("/jobs/{id}/executions/{executionId}", map[string]route{
+		"GET": {scope: read, handler: a.getExecution}})
+	a.handle("/schedules/next", map[string]route{
+		"GET": {scope: read, handler: a.previewSchedule, query: previewParams}})
 	a.handle("/keys", map[string]route{
-		"GET": {service.ScopeReadKeys, a.listKeys}, "POST": {service.ScopeWriteKeys, a.createKey}})
+		"GET":  {scope: readKeys, handler: a.listKeys},
+		"POST": {scope: writeKeys, handler: a.createKey}})
 	a.handle("/keys/{id}", map[string]route{
-		"GET": {service.ScopeReadKeys, a.getKey}, "DELETE": {service.ScopeWriteKeys, a.deleteKey}})
-	a.handle("/usage", map[string]route{"GET": {service.ScopeReadUsage, a.usage}})
-	a.handle("/signing-secret", map[string]route{"GET": {service.ScopeWriteKeys, a.getSigningSecret}})
-	a.handle("/signing-secret/rotate", map[string]route{"POST": {service.ScopeWriteKeys, a.rotateSigningSecret}})
+		"GET":    {scope: readKeys, handler: a.getKey},
+		"DELETE": {scope: writeKeys, handler: a.deleteKey}})
+	a.handle("/usage", map[string]route{"GET": {scope: service.ScopeReadUsage, handler: a.usage}})
+	a.handle("/signing-secret", map[string]route{"GET": {scope: writeKeys, handler: a.getSigningSecret}})
+	a.handle("/signing-secret/rotate", map[string]route{
+		"POST": {scope: writeKeys, handler: a.rotateSigningSecret}})
 
 	a.mux.HandleFunc(a.prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, errNoRoute(r))
@@ -201,6 +216,10 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 
+	if _, err := strictQuery(r, rt.query...); err != nil {
+		a.writeError(w, r, a.fromError(r, err))
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, a.maxBody)
 	status, data, err := rt.handler(r, p)
 	if err != nil {

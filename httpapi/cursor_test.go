@@ -46,16 +46,17 @@ func TestListCursorRejectsNonIDs(t *testing.T) {
 	ulidText := strings.TrimPrefix(jobID, "job_")
 
 	lists := []struct {
-		name   string
-		path   string
-		kind   string // the kind of id in the English message
-		prefix string
-		kindJA string
+		name    string
+		path    string
+		kind    string // the kind of id in the English message
+		article string // the English article before kind
+		prefix  string
+		kindJA  string
 		// other is a well-formed id of the other list's kind.
 		other string
 	}{
-		{"jobs", "/jobs", "job", "job", "ジョブ", executionID},
-		{"executions", "/jobs/" + jobID + "/executions", "execution", "exe", "実行履歴", jobID},
+		{"jobs", "/jobs", "job", "a", "job", "ジョブ", executionID},
+		{"executions", "/jobs/" + jobID + "/executions", "execution", "an", "exe", "実行履歴", jobID},
 	}
 	for _, list := range lists {
 		cursors := []struct {
@@ -79,8 +80,8 @@ func TestListCursorRejectsNonIDs(t *testing.T) {
 			t.Run(list.name+"/"+cursor.name, func(t *testing.T) {
 				path := list.path + "?after=" + url.QueryEscape(cursor.value)
 				ja, en := h.sendBoth(t, request{method: "GET", path: path, token: h.token})
-				wantEN := `after "` + cursor.value + `" is not a ` + list.kind + " id (" + list.prefix +
-					"_ and a 26-character ULID); pass the id of the last " + list.kind + " of the previous page"
+				wantEN := `after "` + cursor.value + `" is not ` + list.article + " " + list.kind + " id (" +
+					list.prefix + "_ and a 26-character ULID); pass the id of the last " + list.kind + " of the previous page"
 				wantFieldMessages(t, ja, en, "after", wantEN,
 					`after "`+cursor.value+`" は`+list.kindJA+"の ID", "前のページの最後の"+list.kindJA+"の ID")
 			})

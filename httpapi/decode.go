@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -52,7 +53,9 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 // strictQuery parses the query string of r and rejects it when it is
 // malformed, where r.URL.Query would drop the pairs it cannot read. It
 // also rejects parameters that are not in allowed, as decodeJSON rejects
-// unknown JSON fields, with one field error for each.
+// unknown JSON fields, and parameters given more than once, where
+// r.URL.Query().Get would quietly use the first. Each such parameter gets
+// its own field error.
 func strictQuery(r *http.Request, allowed ...string) (url.Values, error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -61,29 +64,42 @@ func strictQuery(r *http.Request, allowed ...string) (url.Values, error) {
 			"クエリ文字列を解析できません。+ は %2B のように、特殊な文字をパーセントエンコードしてください")
 	}
 
-	var unknown []string
-	for name := range q {
-		if !slices.Contains(allowed, name) {
-			unknown = append(unknown, name)
+	names := slices.Sorted(maps.Keys(q))
+	var fields []service.FieldError
+	for _, name := range names {
+		switch {
+		case !slices.Contains(allowed, name):
+			fields = append(fields, unknownParam(name, allowed))
+		case len(q[name]) > 1:
+			fields = append(fields, service.FieldError{Field: name,
+				Message: fmt.Sprintf("query parameter %q is given %d times; give it once", name, len(q[name])),
+				MessageJA: fmt.Sprintf("クエリパラメーター %q が %d 回指定されています。1 回だけ指定してください",
+					name, len(q[name]))})
 		}
 	}
-	if len(unknown) == 0 {
-		return q, nil
+	if len(fields) > 0 {
+		return nil, &service.ValidationError{Fields: fields}
 	}
+	return q, nil
+}
 
-	slices.Sort(unknown)
+// unknownParam returns the field error for a query parameter that the
+// route does not accept, listing the ones it does.
+func unknownParam(name string, allowed []string) service.FieldError {
+	if len(allowed) == 0 {
+		return service.FieldError{Field: name,
+			Message: fmt.Sprintf("unknown query parameter %q; remove it (this route accepts no query parameters)", name),
+			MessageJA: fmt.Sprintf("クエリパラメーター %q は存在しません。削除してください (このルートはクエリパラメーターを受け付けません)",
+				name)}
+	}
 	list := strings.Join(allowed, ", ")
 	if n := len(allowed); n > 1 {
 		list = strings.Join(allowed[:n-1], ", ") + " and " + allowed[n-1]
 	}
-	fields := make([]service.FieldError, len(unknown))
-	for i, name := range unknown {
-		fields[i] = service.FieldError{Field: name,
-			Message: fmt.Sprintf("unknown query parameter %q; remove it (this route accepts %s)", name, list),
-			MessageJA: fmt.Sprintf("クエリパラメーター %q は存在しません。削除してください (使用できるのは %s です)",
-				name, strings.Join(allowed, "、"))}
-	}
-	return nil, &service.ValidationError{Fields: fields}
+	return service.FieldError{Field: name,
+		Message: fmt.Sprintf("unknown query parameter %q; remove it (this route accepts %s)", name, list),
+		MessageJA: fmt.Sprintf("クエリパラメーター %q は存在しません。削除してください (使用できるのは %s です)",
+			name, strings.Join(allowed, "、"))}
 }
 
 // invalidJA returns a validation error for one field with its English and

@@ -113,7 +113,7 @@ func errNotFound(kind string) *apiError {
 
 func errNoRoute(r *http.Request) *apiError {
 	return &apiError{status: http.StatusNotFound, code: CodeNotFound,
-		ja: fmt.Sprintf("ルートが見つかりません: %s %s", r.Method, r.URL.Path),
+		ja: fmt.Sprintf("ルートが見つかりません: %s %s。使用できるルートは API リファレンスを参照してください", r.Method, r.URL.Path),
 		en: fmt.Sprintf("no route for %s %s; see the API reference for the routes", r.Method, r.URL.Path)}
 }
 

@@ -64,10 +64,18 @@ func TestUnknownRouteNotFound(t *testing.T) {
 				name += " without token"
 			}
 			t.Run(name, func(t *testing.T) {
-				res := h.call(t, tc.method, tc.path, token, nil)
-				wantError(t, res, http.StatusNotFound, "not_found")
-				if !strings.Contains(res.message, "見つかりません") {
-					t.Errorf("message %q is not the Japanese not-found message", res.message)
+				ja, en := h.sendBoth(t, request{method: tc.method, path: tc.path, token: token})
+				wantError(t, ja, http.StatusNotFound, "not_found")
+				wantError(t, en, http.StatusNotFound, "not_found")
+				if !strings.Contains(ja.message, "見つかりません") {
+					t.Errorf("message %q is not the Japanese not-found message", ja.message)
+				}
+				// Both languages point to the route list.
+				if !strings.Contains(ja.message, "API リファレンスを参照してください") {
+					t.Errorf("Japanese message %q does not point to the API reference", ja.message)
+				}
+				if !strings.Contains(en.message, "see the API reference") {
+					t.Errorf("English message %q does not point to the API reference", en.message)
 				}
 			})
 		}

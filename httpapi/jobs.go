@@ -163,11 +163,13 @@ type idKind struct {
 	prefix string
 	// name and nameJA name the kind in English and Japanese messages.
 	name, nameJA string
+	// article is the English indefinite article before name.
+	article string
 }
 
 var (
-	jobIDs       = idKind{prefix: "job", name: "job", nameJA: "ジョブ"}
-	executionIDs = idKind{prefix: "exe", name: "execution", nameJA: "実行履歴"}
+	jobIDs       = idKind{prefix: "job", name: "job", nameJA: "ジョブ", article: "a"}
+	executionIDs = idKind{prefix: "exe", name: "execution", nameJA: "実行履歴", article: "an"}
 )
 
 // pageFrom reads the limit and after query parameters of a list whose
@@ -187,8 +189,8 @@ func pageFrom(r *http.Request, kind idKind) (store.Page, error) {
 	page.After = q.Get("after")
 	if page.After != "" && !kind.valid(page.After) {
 		return page, invalidJA("after",
-			fmt.Sprintf("after %q is not a %s id (%s_ and a 26-character ULID); pass the id of the last %s of the previous page",
-				page.After, kind.name, kind.prefix, kind.name),
+			fmt.Sprintf("after %q is not %s %s id (%s_ and a 26-character ULID); pass the id of the last %s of the previous page",
+				page.After, kind.article, kind.name, kind.prefix, kind.name),
 			fmt.Sprintf("after %q は%sの ID (%s_ と 26 文字の ULID) ではありません。前のページの最後の%sの ID を指定してください",
 				page.After, kind.nameJA, kind.prefix, kind.nameJA))
 	}
