@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -21,9 +22,8 @@ import (
 // "body" would be ambiguous there.
 const requestField = "request"
 
-// decodeJSON reads the body into v strictly: unknown fields, trailing data
-// and type mismatches are errors that name the field.
-func decodeJSON(r *http.Request, v any) ([]byte, error) {
+// readBody reads the request body, which serve caps at Config.MaxBodyBytes.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -33,6 +33,48 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 				en: fmt.Sprintf("request body is larger than the limit of %d bytes", mbe.Limit)}
 		}
 		return nil, fmt.Errorf("reading request body: %w", err)
+	}
+	return body, nil
+}
+
+// checkContentType rejects a request body whose Content-Type is not JSON:
+// application/json or a type with the +json suffix, with any parameters.
+// A missing Content-Type passes, because curl users often leave it out.
+func checkContentType(r *http.Request) error {
+	sent := r.Header.Get("Content-Type")
+	if sent == "" {
+		return nil
+	}
+	mediaType, _, err := mime.ParseMediaType(sent)
+	if err == nil || errors.Is(err, mime.ErrInvalidMediaParameter) {
+		if mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") {
+			return nil
+		}
+	}
+
+	en := fmt.Sprintf("Content-Type %q is not supported; send the JSON body with Content-Type: application/json", sent)
+	ja := fmt.Sprintf("Content-Type %q には対応していません。JSON の本文を Content-Type: application/json で送ってください", sent)
+	if mediaType == "application/x-www-form-urlencoded" {
+		// curl -d sends this type unless the command sets another.
+		en += `, such as with curl -H "Content-Type: application/json"`
+		ja += `。curl では -H "Content-Type: application/json" を付けてください`
+	}
+	return &apiError{status: http.StatusUnsupportedMediaType, code: CodeUnsupportedMediaType, ja: ja, en: en,
+		details: map[string]any{"contentType": sent, "supported": []string{"application/json", "application/*+json"}}}
+}
+
+// decodeJSON reads the body into v strictly: a non-JSON Content-Type,
+// unknown fields, trailing data and type mismatches are errors, which
+// name the field where they can.
+func decodeJSON(r *http.Request, v any) ([]byte, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > 0 {
+		if err := checkContentType(r); err != nil {
+			return nil, err
+		}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, invalidJA(requestField, "request body is empty; send a JSON value",
@@ -48,6 +90,34 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 			"JSON の値の後に余分なデータがあります。JSON の値を 1 つだけ送ってください")
 	}
 	return body, nil
+}
+
+// readEmptyBody accepts an empty body or an empty JSON object, which many
+// clients send by default, for a route that takes no request body. It
+// rejects any other body.
+func readEmptyBody(r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	if err := checkContentType(r); err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&fields); err == nil && fields != nil && len(fields) == 0 {
+		if _, err := dec.Token(); err == io.EOF {
+			return nil
+		}
+	}
+	return invalidJA(requestField, "this route takes no request body; send no body or {}",
+		"このルートはリクエスト本文を受け付けません。本文を空にするか、{} を送ってください")
 }
 
 // strictQuery parses the query string of r and rejects it when it is

@@ -22,7 +22,10 @@ const (
 	CodeRateLimited       = "rate_limited"
 	CodePayloadTooLarge   = "payload_too_large"
 	CodeMethodNotAllowed  = "method_not_allowed"
-	CodeInternal          = "internal_error"
+	// CodeUnsupportedMediaType rejects a request body whose Content-Type
+	// is not JSON.
+	CodeUnsupportedMediaType = "unsupported_media_type"
+	CodeInternal             = "internal_error"
 )
 
 type envelope struct {

@@ -249,7 +249,9 @@ type request struct {
 	token  string // empty sends no Authorization header
 	// body is nil for none, a string or []byte sent as is, or a value
 	// encoded as JSON.
-	body   any
+	body any
+	// header sets request headers. An empty value removes the header,
+	// such as the Content-Type that send sets for a body.
 	header map[string]string
 }
 
@@ -304,6 +306,10 @@ func (h *harness) send(t *testing.T, req request) *response {
 		hr.Header.Set("Authorization", "Bearer "+req.token)
 	}
 	for k, v := range req.header {
+		if v == "" {
+			hr.Header.Del(k)
+			continue
+		}
 		hr.Header.Set(k, v)
 	}
 

@@ -275,7 +275,17 @@ type resultView struct {
 	ResponseExcerpt string  `json:"responseExcerpt"`
 }
 
+// executeJob runs a job now. The route takes no input, but it accepts an
+// empty JSON object, which many clients send with every POST.
 func (a *API) executeJob(r *http.Request, p *service.Principal) (int, any, error) {
+	// Look the job up first, so an unknown id gets 404 whatever the body,
+	// as in updateJob.
+	if _, err := a.svc.GetJob(r.Context(), p, r.PathValue("id")); err != nil {
+		return 0, nil, jobErr(err)
+	}
+	if err := readEmptyBody(r); err != nil {
+		return 0, nil, err
+	}
 	e, err := a.svc.ExecuteJob(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return 0, nil, jobErr(err)

@@ -93,6 +93,9 @@ func (a *API) getSigningSecret(r *http.Request, p *service.Principal) (int, any,
 }
 
 func (a *API) rotateSigningSecret(r *http.Request, p *service.Principal) (int, any, error) {
+	if err := readEmptyBody(r); err != nil {
+		return 0, nil, err
+	}
 	s, err := a.svc.RotateSigningSecret(r.Context(), p)
 	if err != nil {
 		return 0, nil, err

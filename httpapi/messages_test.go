@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -101,11 +102,16 @@ func wantFieldMessages(t *testing.T, ja, en *response, field, wantEN string, wan
 	}
 }
 
-// sendBoth sends req without Accept-Language and with Accept-Language: en.
+// sendBoth sends req without Accept-Language and with Accept-Language: en,
+// keeping its other headers.
 func (h *harness) sendBoth(t *testing.T, req request) (ja, en *response) {
 	t.Helper()
 	ja = h.send(t, req)
-	req.header = map[string]string{"Accept-Language": "en"}
+	req.header = maps.Clone(req.header)
+	if req.header == nil {
+		req.header = map[string]string{}
+	}
+	req.header["Accept-Language"] = "en"
 	en = h.send(t, req)
 	return ja, en
 }
