@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -64,8 +65,9 @@ func checkContentType(r *http.Request) error {
 }
 
 // decodeJSON reads the body into v strictly: a non-JSON Content-Type,
-// unknown fields, trailing data and type mismatches are errors, which
-// name the field where they can.
+// invalid UTF-8, unpaired surrogate escapes, unknown fields, trailing
+// data and type mismatches are errors, which name the field where they
+// can.
 func decodeJSON(r *http.Request, v any) ([]byte, error) {
 	body, err := readBody(r)
 	if err != nil {
@@ -80,10 +82,13 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 		return nil, invalidJA(requestField, "request body is empty; send a JSON value",
 			"リクエスト本文が空です。JSON の値を送ってください")
 	}
+	if problem, found := findInvalidText(body); found {
+		return nil, textError(body, problem)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return nil, jsonError(err)
+		return nil, jsonError(err, body, v)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, invalidJA(requestField, "unexpected data after the JSON value",
@@ -178,7 +183,11 @@ func invalidJA(field, en, ja string) error {
 	return &service.ValidationError{Fields: []service.FieldError{{Field: field, Message: en, MessageJA: ja}}}
 }
 
-func jsonError(err error) error {
+// jsonError converts an error from decoding body into target into a
+// validation error. It names the field by its whole path, such as
+// retry.maxAttempts or headers.X-A, where encoding/json gives only the
+// last key or the map.
+func jsonError(err error, body []byte, target any) error {
 	var (
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
@@ -191,7 +200,10 @@ func jsonError(err error) error {
 			fmt.Sprintf("JSON の %d バイト目に構文の誤りがあります。Content-Type: application/json で正しい JSON を送ってください",
 				syn.Offset))
 	case errors.As(err, &typ):
-		field := typ.Field
+		field, ok := fieldEndingAt(body, typ.Offset)
+		if !ok {
+			field = typ.Field
+		}
 		if field == "" {
 			field = requestField
 		}
@@ -203,10 +215,17 @@ func jsonError(err error) error {
 		return invalidJA(requestField, "malformed JSON: unexpected end of input",
 			"JSON が途中で終わっています。括弧や引用符が閉じているか確認してください")
 	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return invalidJA(name, fmt.Sprintf("unknown field %q; remove it", name),
-			fmt.Sprintf("フィールド %q は存在しません。削除してください", name))
+	if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name, err := strconv.Unquote(quoted)
+		if err != nil {
+			name = strings.Trim(quoted, `"`)
+		}
+		field, ok := unknownFieldPath(body, target, name)
+		if !ok {
+			field = name
+		}
+		return invalidJA(field, fmt.Sprintf("unknown field %q; remove it", field),
+			fmt.Sprintf("フィールド %q は存在しません。削除してください", field))
 	}
 	return invalidJA(requestField, "malformed JSON: "+err.Error(),
 		"JSON を解析できません。Content-Type: application/json で正しい JSON を送ってください")

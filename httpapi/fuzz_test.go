@@ -24,6 +24,7 @@ func FuzzJobBodies(f *testing.F) {
 		`{"enabled":false}`, `{"retry":{"maxAttempts":0}}`, `{"name":null}`, `[]`, `[1]`, `{`, `""`,
 		`{"schedule":"CRON_TZ=Asia/Tokyo 0 9 * * *","timezone":"UTC"}`, "{\"name\":\"\\u0000\"}",
 		`{"headers":{"Host":"x","host":"y"}}`, `{"timeoutSeconds":1e309}`, `{"url":"http://[::1]:0/"}`,
+		`{"name":"\ud800"}`, "{\"headers\":{\"X-\xff\":1}}", `[{}, {"retry":{"foo":1}}]`,
 	}
 	for _, s := range seeds {
 		f.Add(s)

@@ -103,6 +103,20 @@ func (a *API) createBatch(r *http.Request, p *service.Principal) (int, any, erro
 	if _, err := decodeJSON(r, &items); err != nil {
 		return 0, nil, err
 	}
+	// The body is a bare array, so its size is an error of the whole
+	// request.
+	if len(items) == 0 {
+		return 0, nil, invalidJA(requestField,
+			fmt.Sprintf("the array of jobs is empty; send an array of 1 to %d jobs", service.MaxBatch),
+			fmt.Sprintf("ジョブの配列が空です。1〜%d 件のジョブを配列で送ってください", service.MaxBatch))
+	}
+	if len(items) > service.MaxBatch {
+		return 0, nil, invalidJA(requestField,
+			fmt.Sprintf("the array has %d jobs; send 1 to %d jobs in one request and the rest in further requests",
+				len(items), service.MaxBatch),
+			fmt.Sprintf("ジョブが %d 件あります。一度に作成できるのは 1〜%d 件なので、配列を分けて送ってください",
+				len(items), service.MaxBatch))
+	}
 	inputs := make([]service.JobInput, len(items))
 	var problems []service.FieldError
 	for i, item := range items {
@@ -132,7 +146,7 @@ func decodeJobItem(item json.RawMessage) (service.JobInput, error) {
 	dec := json.NewDecoder(bytes.NewReader(item))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&jr); err != nil {
-		err = jsonError(err)
+		err = jsonError(err, item, &jr)
 		// An error about the whole item is named by the item's index alone.
 		var verr *service.ValidationError
 		if errors.As(err, &verr) {

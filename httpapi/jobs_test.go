@@ -373,7 +373,7 @@ func TestBatchCreateAllOrNothing(t *testing.T) {
 			h.jobInput(map[string]any{"schedule": "99 * * * *"}),
 		}, field: "[1].schedule"},
 		{name: "null field in item", body: `[{"name": "a", "url": "` + h.sink.url("/") + `", "method": "GET", "schedule": null}]`, field: "[0].schedule"},
-		{name: "empty array", body: `[]`, field: "jobs"},
+		{name: "empty array", body: `[]`, field: "request"},
 		{name: "object instead of array", body: h.jobInput(nil), field: "request"},
 		{name: "item not an object", body: `[1]`, field: "[0]"},
 		{name: "malformed JSON", body: `[{"name": `, field: "request"},
