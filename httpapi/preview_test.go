@@ -201,3 +201,72 @@ func TestPreviewRejectsMalformedQuery(t *testing.T) {
 		})
 	}
 }
+
+func TestPreviewStopsAtYear9999(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+
+	hourly := make([]string, 23)
+	for i := range hourly {
+		hourly[i] = apiTime(time.Date(9999, 12, 31, i+1, 0, 0, 0, time.UTC))
+	}
+	tests := []struct {
+		name  string
+		query url.Values
+		want  []string
+	}{
+		{"count fits", url.Values{"schedule": {"@hourly"}, "count": {"2"}, "after": {"9999-12-31T00:00:00Z"}},
+			hourly[:2]},
+		{"fewer than count", url.Values{"schedule": {"@hourly"}, "count": {"100"}, "after": {"9999-12-31T00:00:00Z"}},
+			hourly},
+		{"last second", url.Values{"schedule": {"* * * * * *"}, "count": {"5"}, "after": {"9999-12-31T23:59:58Z"}},
+			[]string{"9999-12-31T23:59:59.000Z"}},
+		{"zone", url.Values{"schedule": {"0 9 * * *"}, "timezone": {"Pacific/Kiritimati"}, "count": {"3"},
+			"after": {"9999-12-29T00:00:00Z"}},
+			[]string{"9999-12-29T19:00:00.000Z", "9999-12-30T19:00:00.000Z", "9999-12-31T19:00:00.000Z"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			runs := previewRuns(t, h.call(t, "GET", "/schedules/next?"+tc.query.Encode(), h.token, nil))
+			if !slices.Equal(runs, tc.want) {
+				t.Errorf("nextRuns is %v, want %v", runs, tc.want)
+			}
+			for _, run := range runs {
+				if !timePattern.MatchString(run) {
+					t.Errorf("fire time %q is not RFC 3339 with milliseconds", run)
+				}
+			}
+		})
+	}
+}
+
+func TestPreviewRejectsPastYear9999(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+
+	tests := []struct {
+		name   string
+		query  url.Values
+		field  string
+		wantEN string
+		wantJA []string
+	}{
+		{"no fire time left", url.Values{"schedule": {"0 0 1 1 *"}, "after": {"9999-12-31T00:00:00Z"}}, "schedule",
+			`schedule "0 0 1 1 *" does not fire again before the year 10000, the end of RFC 3339 times; use an earlier after`,
+			[]string{`"0 0 1 1 *"`, "10000 年より前にもう実行されません"}},
+		{"after the last second", url.Values{"schedule": {"@every 1s"}, "after": {"9999-12-31T23:59:59.999Z"}},
+			"schedule",
+			`schedule "@every 1s" does not fire again before the year 10000, the end of RFC 3339 times; use an earlier after`,
+			[]string{"10000 年"}},
+		{"after past 9999 in UTC", url.Values{"schedule": {"@hourly"}, "after": {"9999-12-31T23:00:00-05:00"}}, "after",
+			`after "9999-12-31T23:00:00-05:00" is 10000-01-01T04:00:00Z in UTC, past the year 9999 that RFC 3339 can write; ` +
+				"use a time up to 9999-12-31T23:59:59Z",
+			[]string{"10000-01-01T04:00:00Z", "9999-12-31T23:59:59Z 以前"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ja, en := h.sendBoth(t, request{method: "GET", path: "/schedules/next?" + tc.query.Encode(), token: h.token})
+			wantFieldMessages(t, ja, en, tc.field, tc.wantEN, tc.wantJA...)
+		})
+	}
+}
