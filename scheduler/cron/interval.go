@@ -25,8 +25,12 @@ import (
 // before 1970 are not considered. The result is at least one second.
 //
 // The first call computes the value, which can take a millisecond, and
-// later calls return it from memory.
+// later calls return it from memory. The zero or a nil Schedule, which
+// never fires, returns zero.
 func (s *Schedule) MinInterval() time.Duration {
+	if s == nil || s.loc == nil {
+		return 0
+	}
 	s.minInterval.once.Do(func() {
 		s.minInterval.value = s.computeMinInterval()
 	})

@@ -18,6 +18,9 @@ type Options struct {
 
 // Schedule is a compiled cron expression, made by Compile or MustCompile.
 // It is immutable, and its methods are safe for concurrent use.
+//
+// The zero Schedule and a nil *Schedule never fire: Next returns the zero
+// Time, MinInterval zero, Location nil and String the empty string.
 type Schedule struct {
 	expr string
 	loc  *time.Location
@@ -74,6 +77,10 @@ func MustCompile(expr string, opts Options) *Schedule {
 // Next supports instants between about the years -73 billion and
 // 73 billion, and returns the zero Time past that range.
 func (s *Schedule) Next(t time.Time) time.Time {
+	// Compile always sets the location, so a nil one marks the zero value.
+	if s == nil || s.loc == nil {
+		return time.Time{}
+	}
 	if s.every > 0 {
 		return s.nextEvery(t)
 	}
@@ -93,12 +100,20 @@ func (s *Schedule) Next(t time.Time) time.Time {
 	return time.Unix(fire, 0).In(s.loc)
 }
 
-// Location returns the zone that the schedule reads its fields in.
+// Location returns the zone that the schedule reads its fields in, or nil
+// for the zero or a nil Schedule.
 func (s *Schedule) Location() *time.Location {
+	if s == nil {
+		return nil
+	}
 	return s.loc
 }
 
-// String returns the source expression, as passed to Compile.
+// String returns the source expression, as passed to Compile, or the empty
+// string for the zero or a nil Schedule.
 func (s *Schedule) String() string {
+	if s == nil {
+		return ""
+	}
 	return s.expr
 }
