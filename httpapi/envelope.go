@@ -214,6 +214,7 @@ func (a *API) fromError(r *http.Request, err error) *apiError {
 		le  *service.LimitError
 		aue *service.AuthError
 		se  *service.ScopeError
+		fe  *service.ForbiddenError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -226,6 +227,8 @@ func (a *API) fromError(r *http.Request, err error) *apiError {
 		return errAuth(aue.Reason)
 	case errors.As(err, &se):
 		return errGrantScope(se)
+	case errors.As(err, &fe):
+		return &apiError{status: http.StatusForbidden, code: CodeForbidden, ja: fe.MessageJA, en: fe.Message}
 	case errors.Is(err, service.ErrForbidden):
 		return &apiError{status: http.StatusForbidden, code: CodeForbidden,
 			ja: "権限がありません。この操作に必要なスコープを持つキーを使ってください", en: err.Error()}

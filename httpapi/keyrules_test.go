@@ -88,9 +88,26 @@ func TestDeleteKeyKeepsFullKey(t *testing.T) {
 		defaultID := h.firstKeyID(t, h.token)
 		_, manager := h.createKey(t, h.token, "key manager", "write:keys")
 
+		// The manager lacks scopes of the full key, so it could not have
+		// created it and may not delete it.
 		ja, en := h.sendBoth(t, request{method: "DELETE", path: "/keys/" + defaultID, token: manager})
-		wantKeptFullKey(t, ja, en, defaultID)
+		wantError(t, en, http.StatusForbidden, "forbidden")
+		wantMessage(t, en, "key "+defaultID+" holds scope read:jobs, which the key making this request lacks")
+		wantMessage(t, ja, "キー "+defaultID+" はスコープ read:jobs を持っていますが")
 		wantStatus(t, h.call(t, "GET", "/keys/"+defaultID, h.token, nil), http.StatusOK)
+	})
+
+	t.Run("expiring key deletes a permanent key", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t)
+		_, expiring := h.createExpiringKey(t, h.token, "expiring manager", start.Add(time.Hour), "read:jobs", "write:keys")
+		permanentID, _ := h.createKey(t, h.token, "permanent reader", "read:jobs")
+
+		ja, en := h.sendBoth(t, request{method: "DELETE", path: "/keys/" + permanentID, token: expiring})
+		wantError(t, en, http.StatusForbidden, "forbidden")
+		wantMessage(t, en, "key "+permanentID+" never expires")
+		wantMessage(t, ja, "有効期限がありません")
+		wantStatus(t, h.call(t, "GET", "/keys/"+permanentID, h.token, nil), http.StatusOK)
 	})
 
 	t.Run("full key deletes itself", func(t *testing.T) {
@@ -119,7 +136,7 @@ func TestDeleteKeyKeepsFullKey(t *testing.T) {
 		t.Parallel()
 		h := setup(t)
 		readerID, _ := h.createKey(t, h.token, "reader", "read:jobs")
-		_, manager := h.createKey(t, h.token, "key manager", "write:keys")
+		_, manager := h.createKey(t, h.token, "key manager", "read:jobs", "write:keys")
 
 		wantStatus(t, h.call(t, "DELETE", "/keys/"+readerID, manager, nil), http.StatusOK)
 	})
@@ -147,11 +164,11 @@ func TestDeleteFullKeysConcurrently(t *testing.T) {
 			for round := range rounds {
 				_, token := h.newUser(t, "racer", metering.PlanUnlimited)
 				fullIDs := []string{h.firstKeyID(t, token)}
-				id, _ := h.createKey(t, token, "second full", service.AllScopes...)
+				id, second := h.createKey(t, token, "second full", service.AllScopes...)
 				fullIDs = append(fullIDs, id)
-				// A third key sends both deletes, so neither delete can
-				// revoke the token of the other request.
-				_, manager := h.createKey(t, token, "key manager", "write:keys")
+				// Each key deletes itself, so neither delete can revoke
+				// the token of the other request.
+				tokens := []string{token, second}
 
 				statuses := make([]int, len(fullIDs))
 				release := make(chan struct{})
@@ -159,7 +176,7 @@ func TestDeleteFullKeysConcurrently(t *testing.T) {
 				for i, id := range fullIDs {
 					wg.Go(func() {
 						<-release
-						statuses[i] = h.call(t, "DELETE", "/keys/"+id, manager, nil).status
+						statuses[i] = h.call(t, "DELETE", "/keys/"+id, tokens[i], nil).status
 					})
 				}
 				close(release)
@@ -236,5 +253,13 @@ func TestCreateKeyCannotOutliveCreator(t *testing.T) {
 		if k["name"] != "default" && k["expiresAt"] == nil {
 			t.Errorf("key %v never expires, but only the default key may", k["name"])
 		}
+	}
+}
+
+// wantMessage reports an error unless the message of res contains want.
+func wantMessage(t *testing.T, res *response, want string) {
+	t.Helper()
+	if !strings.Contains(res.message, want) {
+		t.Errorf("%s: message %q does not contain %q", res, res.message, want)
 	}
 }
