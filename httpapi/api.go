@@ -143,7 +143,7 @@ func (a *API) routes() {
 	a.handle("/jobs/{id}/executions/{executionId}", map[string]route{
 		"GET": {scope: read, handler: a.getExecution}})
 	a.handle("/schedules/next", map[string]route{
-		"GET": {scope: read, handler: a.previewScheduleInRange, query: previewParams}})
+		"GET": {scope: read, handler: a.previewSchedule, query: previewParams}})
 	a.handle("/keys", map[string]route{
 		"GET":  {scope: readKeys, handler: a.listKeys},
 		"POST": {scope: writeKeys, handler: a.createKey}})

@@ -106,6 +106,10 @@ func (a *API) usage(r *http.Request, p *service.Principal) (int, any, error) {
 // maxPreview is the largest count accepted by the schedule preview.
 const maxPreview = 100
 
+// maxPreviewYear is the last year of the fire times a preview lists, the
+// last one RFC 3339 can write.
+const maxPreviewYear = 9999
+
 // previewParams are the query parameters of the schedule preview.
 var previewParams = []string{"schedule", "timezone", "count", "after"}
 
@@ -151,9 +155,19 @@ func (a *API) previewSchedule(r *http.Request, p *service.Principal) (int, any, 
 		return 0, nil, err
 	}
 
+	// RFC 3339 writes years with four digits, so the list ends with the
+	// year 9999 and may hold fewer than count times.
 	runs := make([]string, 0, count)
-	for t := sched.Next(after); !t.IsZero() && len(runs) < count; t = sched.Next(t) {
+	t := sched.Next(after)
+	for ; !t.IsZero() && t.UTC().Year() <= maxPreviewYear && len(runs) < count; t = sched.Next(t) {
 		runs = append(runs, formatTime(t))
+	}
+	if len(runs) == 0 && !t.IsZero() {
+		return 0, nil, invalidJA("schedule",
+			fmt.Sprintf("schedule %q does not fire again before the year 10000, the end of RFC 3339 times; "+
+				"use an earlier after", expr),
+			fmt.Sprintf("スケジュール %q は、RFC 3339 で表せる範囲の終わりである 10000 年より前にもう実行されません。"+
+				"after にもっと前の時刻を指定してください", expr))
 	}
 	return http.StatusOK, map[string]any{"schedule": expr, "timezone": zone, "nextRuns": runs}, nil
 }
@@ -177,6 +191,14 @@ func previewAfter(v string, now time.Time) (time.Time, error) {
 		return now, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
+	if err == nil && t.UTC().Year() > maxPreviewYear {
+		utc := t.UTC().Format(time.RFC3339Nano)
+		return time.Time{}, invalidJA("after",
+			fmt.Sprintf("after %q is %s in UTC, past the year 9999 that RFC 3339 can write; "+
+				"use a time up to 9999-12-31T23:59:59Z", v, utc),
+			fmt.Sprintf("after %q は UTC で %s となり、RFC 3339 で表せる 9999 年を過ぎています。"+
+				"9999-12-31T23:59:59Z 以前の時刻を指定してください", v, utc))
+	}
 	if err == nil {
 		return t, nil
 	}
