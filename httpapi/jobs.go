@@ -55,23 +55,49 @@ func (jr *jobRequest) input(raw map[string]json.RawMessage) service.JobInput {
 	if _, ok := raw["headers"]; ok {
 		in.Headers = &jr.Headers
 	}
-	if v, ok := raw["body"]; ok && string(v) == "null" {
-		empty := ""
-		in.Body = &empty
+	// An explicit null sets an optional field back to its default.
+	isNull := func(field string) bool {
+		v, ok := raw[field]
+		return ok && string(v) == "null"
+	}
+	str := func(v string) *string { return &v }
+	num := func(v int) *int { return &v }
+	if isNull("body") {
+		in.Body = str("")
+	}
+	if isNull("timezone") {
+		in.Timezone = str("UTC")
+	}
+	if isNull("timeoutSeconds") {
+		in.TimeoutSeconds = num(service.DefaultTimeoutSeconds)
+	}
+	if isNull("overlapPolicy") {
+		in.Overlap = str(service.OverlapAllow)
+	}
+	if isNull("misfirePolicy") {
+		in.Misfire = str(service.MisfireRunOnce)
+	}
+	if isNull("catchUpSeconds") {
+		in.CatchUpSeconds = num(service.DefaultCatchUpSeconds)
+	}
+	if isNull("jitterSeconds") {
+		in.JitterSeconds = num(0)
+	}
+	if isNull("retry") {
+		in.Retry = &service.RetryInput{MaxAttempts: num(service.DefaultRetryMaxAttempts),
+			InitialIntervalMs: num(service.DefaultRetryInitialMs), MaxIntervalMs: num(service.DefaultRetryMaxMs)}
 	}
 	return in
 }
 
-// nullFields rejects explicit nulls for fields that cannot be cleared.
+// nullFields rejects explicit nulls for the fields that every job needs.
 func nullFields(raw map[string]json.RawMessage, prefix string) []service.FieldError {
 	var out []service.FieldError
-	nonNull := []string{"name", "url", "method", "schedule", "timezone", "enabled", "timeoutSeconds",
-		"overlapPolicy", "misfirePolicy", "catchUpSeconds", "jitterSeconds", "retry"}
-	for _, f := range nonNull {
+	for _, f := range []string{"name", "url", "method", "schedule", "enabled"} {
 		if v, ok := raw[f]; ok && string(v) == "null" {
 			out = append(out, service.FieldError{Field: prefix + f,
-				Message:   f + " cannot be null; give a value or leave the field out",
-				MessageJA: f + " に null は指定できません。値を指定するか、フィールドを省略してください"})
+				Message:   f + " cannot be null because every job needs one; give a value, or leave the field out to keep the current one",
+				MessageJA: f + " はすべてのジョブに必要なため null は指定できません。値を指定するか、フィールドを省略して今の値のままにしてください"})
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"github.com/recoron/recoron/service"
 	"net/http"
 	"net/url"
 	"strings"
@@ -457,6 +458,53 @@ func TestUpdateJobFields(t *testing.T) {
 	}
 	if b, ok := after["body"].(string); ok && b != "" {
 		t.Errorf("body after PATCH null is %q, want empty", b)
+	}
+}
+
+// TestUpdateJobNullResetsPolicy checks that null sets optional fields back
+// to their defaults, and that a null required field is rejected with a
+// message that says why.
+func TestUpdateJobNullResetsPolicy(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	job := h.createJob(t, h.token, map[string]any{
+		"timezone": "Asia/Tokyo", "timeoutSeconds": 5, "overlapPolicy": "skip", "misfirePolicy": "skip",
+		"catchUpSeconds": 10, "jitterSeconds": 3,
+		"retry": map[string]int{"maxAttempts": 1, "initialIntervalMs": 200, "maxIntervalMs": 400},
+	})
+	id := str(t, job, "id")
+
+	res := h.call(t, "PATCH", "/jobs/"+id, h.token, `{"timezone": null, "timeoutSeconds": null, "overlapPolicy": null,
+		"misfirePolicy": null, "catchUpSeconds": null, "jitterSeconds": null, "retry": null}`)
+	wantStatus(t, res, http.StatusOK)
+	reset := res.object(t)
+	for field, want := range map[string]any{
+		"timezone":       "UTC",
+		"timeoutSeconds": float64(service.DefaultTimeoutSeconds),
+		"overlapPolicy":  service.OverlapAllow,
+		"misfirePolicy":  service.MisfireRunOnce,
+		"catchUpSeconds": float64(service.DefaultCatchUpSeconds),
+		"jitterSeconds":  float64(0),
+	} {
+		if reset[field] != want {
+			t.Errorf("after PATCH null %s is %#v, want the default %#v", field, reset[field], want)
+		}
+	}
+	retry, _ := reset["retry"].(map[string]any)
+	wantRetry := map[string]any{"maxAttempts": float64(service.DefaultRetryMaxAttempts),
+		"initialIntervalMs": float64(service.DefaultRetryInitialMs), "maxIntervalMs": float64(service.DefaultRetryMaxMs)}
+	for field, want := range wantRetry {
+		if retry[field] != want {
+			t.Errorf("after PATCH null retry.%s is %#v, want the default %#v", field, retry[field], want)
+		}
+	}
+
+	for _, field := range []string{"name", "url", "method", "schedule", "enabled"} {
+		res := h.call(t, "PATCH", "/jobs/"+id, h.token, `{"`+field+`": null}`)
+		wantInvalid(t, res, field)
+		if !strings.Contains(res.message, "すべてのジョブに必要なため null は指定できません") {
+			t.Errorf("PATCH %s null: message %q does not say the field is needed", field, res.message)
+		}
 	}
 }
 
