@@ -1,6 +1,9 @@
 package scheduler
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Clock gives the scheduler the time and wakes it up. Tests replace the
 // real clock with a fake one, so nothing sleeps on the wall clock.
@@ -29,3 +32,24 @@ type systemTimer struct{ t *time.Timer }
 
 func (t systemTimer) C() <-chan time.Time { return t.t.C }
 func (t systemTimer) Stop() bool          { return t.t.Stop() }
+
+// clockKey is the context key of the clock that [ContextWithClock] stores.
+type clockKey struct{}
+
+// ContextWithClock returns a copy of ctx that carries clock. The scheduler
+// gives every run a context that carries [Config.Clock], so executors can
+// read the time that the scheduler schedules by. Tests that call an
+// executor directly can use it to hand the executor a fake clock.
+func ContextWithClock(ctx context.Context, clock Clock) context.Context {
+	return context.WithValue(ctx, clockKey{}, clock)
+}
+
+// ClockFromContext returns the clock that ctx carries, or [SystemClock]
+// when it carries none. [ExecutorFunc] and [HTTPExecutor] stamp their
+// results with it and compare its time with [Run.NextAt].
+func ClockFromContext(ctx context.Context) Clock {
+	if c, ok := ctx.Value(clockKey{}).(Clock); ok && c != nil {
+		return c
+	}
+	return SystemClock{}
+}

@@ -99,7 +99,10 @@ func NewHTTPClient(cfg HTTPClientConfig) *http.Client {
 
 // RetryPolicy controls retries of failed HTTP attempts. Attempts are
 // retried on transport errors, timeouts, 429 and 5xx responses, never on
-// other statuses, and never past the job's next slot.
+// other statuses, and never past the job's next slot: a retry whose wait
+// would end after [Run.NextAt] is not made. That check reads the clock of
+// [ClockFromContext], the scheduler's clock for scheduled runs. The waits
+// themselves, like attempt timeouts, are wall-clock time.
 type RetryPolicy struct {
 	// MaxAttempts is the total number of attempts; 0 or 1 means no retry.
 	MaxAttempts int
@@ -138,9 +141,12 @@ type HTTPExecutor struct {
 	Hosts *HostLimits
 }
 
-// Execute implements [Executor]. Manual runs make a single attempt.
+// Execute implements [Executor]. Manual runs make a single attempt. The
+// times in the result and its attempts come from the clock of
+// [ClockFromContext].
 func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
-	res := Result{StartedAt: time.Now()}
+	clock := ClockFromContext(ctx)
+	res := Result{StartedAt: clock.Now()}
 	attempts := max(e.Retry.MaxAttempts, 1)
 	if run.Trigger == TriggerManual {
 		attempts = 1
@@ -149,7 +155,7 @@ func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
 
 	for n := 1; ; n++ {
 		run.Attempt = n
-		att, retryAfter, retryable := e.attempt(ctx, run, &res)
+		att, retryAfter, retryable := e.attempt(ctx, clock, run, &res)
 		res.Attempts = append(res.Attempts, att)
 		if !retryable || n >= attempts {
 			break
@@ -158,14 +164,18 @@ func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
 		if retryAfter >= 0 {
 			wait = min(retryAfter, e.maxInterval())
 		}
-		if !run.NextAt.IsZero() && time.Now().Add(wait).After(run.NextAt) {
+		// NextAt comes from the scheduler's clock, so the cut-off reads
+		// the same clock. A fake clock in the past would otherwise drop
+		// every retry.
+		if !run.NextAt.IsZero() && clock.Now().Add(wait).After(run.NextAt) {
 			break
 		}
 		if !sleepCtx(ctx, wait) {
 			break
 		}
 	}
-	res.Duration = time.Since(res.StartedAt)
+	res.FinishedAt = clock.Now()
+	res.Duration = res.FinishedAt.Sub(res.StartedAt)
 	return res
 }
 
@@ -215,8 +225,9 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 // attempt makes one call, records its outcome in res and reports whether
 // it may be retried, with the server's Retry-After, or -1 if it sent none.
-func (e *HTTPExecutor) attempt(ctx context.Context, run Run, res *Result) (Attempt, time.Duration, bool) {
-	att := Attempt{Number: run.Attempt, StartedAt: time.Now()}
+// The attempt's times come from clock, but its timeout is wall-clock time.
+func (e *HTTPExecutor) attempt(ctx context.Context, clock Clock, run Run, res *Result) (Attempt, time.Duration, bool) {
+	att := Attempt{Number: run.Attempt, StartedAt: clock.Now()}
 	timeout := e.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -226,7 +237,7 @@ func (e *HTTPExecutor) attempt(ctx context.Context, run Run, res *Result) (Attem
 
 	resp, err := e.limitedDo(actx, run)
 	if err != nil {
-		att.Duration = time.Since(att.StartedAt)
+		att.Duration = clock.Now().Sub(att.StartedAt)
 		att.Error = err.Error()
 		res.Status, res.StatusCode, res.Error, res.ResponseExcerpt = StatusFailure, 0, err.Error(), ""
 		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
@@ -239,7 +250,7 @@ func (e *HTTPExecutor) attempt(ctx context.Context, run Run, res *Result) (Attem
 	defer resp.Body.Close()
 
 	excerpt, readErr := e.readExcerpt(resp.Body)
-	att.Duration = time.Since(att.StartedAt)
+	att.Duration = clock.Now().Sub(att.StartedAt)
 	att.StatusCode = resp.StatusCode
 	res.StatusCode = resp.StatusCode
 	res.ResponseExcerpt = excerpt
@@ -294,6 +305,8 @@ func (e *HTTPExecutor) do(ctx context.Context, run Run) (*http.Response, error) 
 	req.Header.Set(HeaderAttempt, strconv.Itoa(run.Attempt))
 	req.Header.Set("Idempotency-Key", run.ExecutionID)
 	if e.Signer != nil {
+		// The receiver checks the signing time against its own clock, so
+		// it is wall-clock time whatever clock the scheduler uses.
 		sig, err := e.Signer.Sign(ctx, run, []byte(e.Body), time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("signing request: %w", err)

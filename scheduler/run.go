@@ -32,19 +32,26 @@ type Run struct {
 	// the time the run was requested.
 	ScheduledAt time.Time
 	// NextAt is the job's next nominal fire time after this run, or zero.
-	// Retries must not run past it.
+	// Retries must not run past it. It comes from the scheduler's clock,
+	// so compare it with the time of [ClockFromContext], not time.Now.
 	NextAt  time.Time
 	Trigger string
 	// Attempt is the 1-based attempt number within this execution.
 	Attempt int
 }
 
-// Result is the outcome of one execution.
+// Result is the outcome of one execution. For runs that the scheduler
+// executes, including RunNow, the scheduler sets StartedAt, FinishedAt and
+// Duration from [Config.Clock] just before and after the executor, in
+// place of what the executor returned. With a fake clock that does not
+// move during the run, Duration is zero.
 type Result struct {
 	Status     string
 	StatusCode int // HTTP status of the last attempt, 0 if none
 	StartedAt  time.Time
-	Duration   time.Duration
+	FinishedAt time.Time
+	// Duration is FinishedAt minus StartedAt.
+	Duration time.Duration
 	// Error describes the failure; empty on success.
 	Error string
 	// ResponseExcerpt is the start of the last response body, capped.
@@ -62,7 +69,8 @@ type Attempt struct {
 }
 
 // Executor performs a job's work. Implementations must return when ctx is
-// done.
+// done. A run that does not return within [Config.StopGrace] after Stop
+// cancelled it is left running, as [Scheduler.Stop] describes.
 type Executor interface {
 	Execute(ctx context.Context, run Run) Result
 }
@@ -72,12 +80,15 @@ type Executor interface {
 // failure.
 type ExecutorFunc func(ctx context.Context, run Run) error
 
-// Execute calls f and converts its error into a [Result].
+// Execute calls f and converts its error into a [Result], with times
+// read from the clock of [ClockFromContext].
 func (f ExecutorFunc) Execute(ctx context.Context, run Run) Result {
-	start := time.Now()
+	clock := ClockFromContext(ctx)
+	start := clock.Now()
 	run.Attempt = 1
 	err := f(ctx, run)
-	res := Result{Status: StatusSuccess, StartedAt: start, Duration: time.Since(start)}
+	finished := clock.Now()
+	res := Result{Status: StatusSuccess, StartedAt: start, FinishedAt: finished, Duration: finished.Sub(start)}
 	if err != nil {
 		res.Status = StatusFailure
 		if ctx.Err() == context.DeadlineExceeded {

@@ -4,6 +4,7 @@ package schedulertest
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/recoron/recoron/scheduler"
@@ -12,8 +13,11 @@ import (
 // Clock is a manual [scheduler.Clock]. Time moves only through
 // [Clock.Advance] and [Clock.Set]. It is safe for concurrent use.
 type Clock struct {
-	mu      sync.Mutex
-	now     time.Time
+	mu  sync.Mutex
+	now time.Time
+	// current is a copy of now that Now reads without the mutex, because
+	// every worker of a scheduler reads the clock for every run.
+	current atomic.Pointer[time.Time]
 	timers  map[*timer]struct{}
 	changed chan struct{} // closed and replaced when the timer set changes
 }
@@ -22,7 +26,9 @@ var _ scheduler.Clock = (*Clock)(nil)
 
 // NewClock returns a clock reading start.
 func NewClock(start time.Time) *Clock {
-	return &Clock{now: start, timers: make(map[*timer]struct{}), changed: make(chan struct{})}
+	c := &Clock{now: start, timers: make(map[*timer]struct{}), changed: make(chan struct{})}
+	c.current.Store(&start)
+	return c
 }
 
 type timer struct {
@@ -44,9 +50,10 @@ func (t *timer) Stop() bool {
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
+	if t := c.current.Load(); t != nil {
+		return *t
+	}
+	return time.Time{}
 }
 
 // NewTimer returns a timer that fires when the clock reaches now+d.
@@ -84,6 +91,7 @@ func (c *Clock) Set(t time.Time) {
 
 func (c *Clock) setLocked(t time.Time) {
 	c.now = t
+	c.current.Store(&t)
 	for tm := range c.timers {
 		if !tm.deadline.After(t) {
 			tm.ch <- t
