@@ -51,6 +51,9 @@
 // [Hooks] observe fires (OnFire), veto or record runs (BeforeRun), see
 // results (AfterRun) and skipped slots (OnSkip). Hooks other than OnFire
 // run on the worker goroutines, so a slow hook delays only its own run.
+// The documentation of [Hooks] gives the order of the calls for runs,
+// skipped and missed slots. A panic in a hook, like one in an executor,
+// is recovered and logged, and the scheduler keeps running.
 //
 // # Testing
 //

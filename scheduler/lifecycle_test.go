@@ -194,7 +194,10 @@ func TestRunNowWhileStarting(t *testing.T) {
 	}})
 	done := make(chan scheduler.Result, 1)
 	go func() {
-		_, res := s.RunNow(context.Background(), scheduler.Job{ID: "x", Executor: newRecorder()})
+		_, res, err := s.RunNow(context.Background(), scheduler.Job{ID: "x", Executor: newRecorder()})
+		if err != nil {
+			res.Error = err.Error()
+		}
 		done <- res
 	}()
 	if err := s.Start(context.Background()); err != nil {

@@ -64,60 +64,44 @@ type Job struct {
 	// and every restart, and it stays below half the gap to the next slot.
 	// Runs still report the nominal slot in ScheduledAt.
 	Jitter time.Duration
-	// After, when set, resumes the schedule after this instant instead of
-	// after now: slots between After and now are treated as missed and
-	// follow the Misfire policy. Servers set it to the last slot handled
-	// before a restart.
+	// After, when set, makes the job's first slot the first one strictly
+	// after this instant instead of the first one after now. An instant in
+	// the past resumes the schedule: slots between After and now are
+	// treated as missed and follow the Misfire policy, and servers set it
+	// to the last slot handled before a restart. An instant in the future
+	// delays the start: no slot at or before it fires.
 	After time.Time
 }
 
-// ErrClaimed is returned by a BeforeRun hook, possibly wrapped, when
-// another scheduler instance has already claimed the slot. The run is then
-// dropped without a report to OnSkip, because the claiming instance
-// reports it.
-var ErrClaimed = errors.New("slot already claimed by another instance")
-
-// Hooks let embedders observe and veto runs. Every hook is optional and is
-// called from the scheduler's goroutines, so it must be safe for concurrent
-// use.
-type Hooks struct {
-	// OnFire is called when a slot comes due, before the run is queued.
-	// It must not block.
-	OnFire func(run Run)
-	// BeforeRun is called by a worker just before the executor. A non-nil
-	// error cancels the run, which is then reported to OnSkip, unless the
-	// error wraps ErrClaimed.
-	BeforeRun func(ctx context.Context, run *Run) error
-	// AfterRun is called with the result of every executed run. Its
-	// context carries the values of the run's context but is not
-	// cancelled by Stop, so the result can still be stored.
-	AfterRun func(ctx context.Context, run Run, res Result)
-	// OnSkip is called for slots that are not executed: status is
-	// "skipped" (overlap, full queue, shutdown, BeforeRun error) or
-	// "missed" (the slot passed while the scheduler was behind or down).
-	// The package documentation lists the cases that are only logged.
-	OnSkip func(ctx context.Context, run Run, status, reason string)
-}
-
-// Config configures a [Scheduler]. The zero value is usable.
+// Config configures a [Scheduler]. The zero value is usable: every field
+// left zero takes the default that its documentation names.
 type Config struct {
 	// Clock is the time source; the default is [SystemClock].
 	Clock Clock
 	// Logger receives start, stop and error events; the default is
 	// slog.Default().
 	Logger *slog.Logger
-	// Workers is the number of runs executed at once; the default is 256.
+	// Workers is the number of runs executed at once. Zero or a negative
+	// value selects the default, 256.
 	Workers int
 	// QueueSize bounds runs waiting for a worker; a slot that finds the
-	// queue full is skipped and reported. The default is 16384.
+	// queue full is skipped and reported. Zero or a negative value selects
+	// the default, 16384.
 	QueueSize int
 	// InitialCapacity sizes the job table for this many jobs up front, so
-	// loading many jobs does not grow it step by step. It is a hint only.
+	// loading many jobs does not grow it step by step. It is a hint only,
+	// and zero or a negative value sizes the table for no jobs.
 	InitialCapacity int
 	// CatchUpWindow is how late a slot may fire and still run as usual,
 	// for jobs that set no CatchUp. Later slots follow the job's Misfire
-	// policy. The default is one minute.
+	// policy. Zero or a negative value selects the default, one minute.
 	CatchUpWindow time.Duration
+	// StopGrace is how long Stop waits, once its context is done and it
+	// has cancelled the runs in flight, for those runs to return. Runs
+	// still running after it are left running and reported as
+	// interrupted. It is wall-clock time, like Stop's context. Zero or a
+	// negative value selects the default, one second.
+	StopGrace time.Duration
 	// Hooks observe runs.
 	Hooks Hooks
 }
@@ -206,12 +190,17 @@ type Scheduler struct {
 	// reports carries skip reports that found the worker queue full to one
 	// goroutine, so firing never waits for them. lost counts the reports
 	// that found this queue full too.
-	reports  chan *task
-	lost     atomic.Int64
+	reports chan *task
+	lost    atomic.Int64
+	// stopping is set, with mu held, when Stop is first called on a
+	// started scheduler. started is guarded by mu.
 	stopping atomic.Bool
 	started  bool
 	loopDone chan struct{}
 	workers  sync.WaitGroup
+	// slots holds each worker's run in flight, for Stop.
+	slots []runSlot
+	stop  stopState
 
 	runCtx    context.Context
 	cancelRun context.CancelFunc
@@ -220,7 +209,8 @@ type Scheduler struct {
 	hookCtx context.Context
 }
 
-// New returns a stopped scheduler.
+// New returns a scheduler that is not started yet. Fields of cfg that are
+// zero or negative take their defaults; none is an error.
 func New(cfg Config) *Scheduler {
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
@@ -237,6 +227,9 @@ func New(cfg Config) *Scheduler {
 	if cfg.CatchUpWindow <= 0 {
 		cfg.CatchUpWindow = time.Minute
 	}
+	if cfg.StopGrace <= 0 {
+		cfg.StopGrace = time.Second
+	}
 	return &Scheduler{
 		cfg:     cfg,
 		clock:   cfg.Clock,
@@ -252,23 +245,28 @@ func New(cfg Config) *Scheduler {
 
 // Add registers job, or replaces the job with the same ID, and returns the
 // next slot it will handle, in UTC, or zero if it never fires again. With
-// After set, that slot can be in the past: it is the first missed slot,
-// which the Misfire policy then handles. Jobs added after Stop never fire.
+// After set, that slot is the first one after After, which can be in the
+// past: it is then the first missed slot, which the Misfire policy
+// handles. Add returns an error wrapping [ErrInvalidJob] for an invalid
+// job, and one wrapping [ErrStopped] once Stop has been called.
 func (s *Scheduler) Add(job Job) (time.Time, error) {
-	if job.ID == "" {
-		return time.Time{}, errors.New("scheduler: job id is empty")
+	if !s.initialized() {
+		return time.Time{}, errNotInitialized("cannot add job " + job.ID)
 	}
-	if job.Schedule == nil || job.Executor == nil {
-		return time.Time{}, fmt.Errorf("scheduler: job %s needs a schedule and an executor", job.ID)
+	if err := checkJob(job); err != nil {
+		return time.Time{}, err
+	}
+	if job.Schedule == nil {
+		return time.Time{}, invalidJob("scheduler: job %s has a nil Schedule; make schedules with cron.Compile", job.ID)
 	}
 	if job.Schedule.Location() == nil {
-		return time.Time{}, fmt.Errorf("scheduler: job %s has a zero Schedule; make schedules with cron.Compile", job.ID)
-	}
-	if err := checkPolicies(job); err != nil {
-		return time.Time{}, err
+		return time.Time{}, invalidJob("scheduler: job %s has a zero Schedule; make schedules with cron.Compile", job.ID)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stopping.Load() {
+		return time.Time{}, fmt.Errorf("scheduler: cannot add job %s: %w; create a new scheduler with New", job.ID, ErrStopped)
+	}
 
 	r, _ := s.jobs.getOrAdd(job.ID)
 	old := r.Value.meta
@@ -277,7 +275,7 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	s.metas.release(old)
 
 	from := s.clock.Now()
-	if !job.After.IsZero() && job.After.Before(from) {
+	if !job.After.IsZero() {
 		from = job.After
 	}
 	next := job.Schedule.Next(from)
@@ -289,24 +287,47 @@ func (s *Scheduler) Add(job Job) (time.Time, error) {
 	return next.UTC(), nil
 }
 
-// checkPolicies rejects policy values that no constant names and negative
-// durations, which would otherwise act as silent defaults.
-func checkPolicies(job Job) error {
+// checkJob rejects a job without an id or an executor, policy values that
+// no constant names, and negative durations, which would otherwise act as
+// silent defaults. The schedule, which RunNow does not need, is checked
+// by Add.
+func checkJob(job Job) error {
 	switch {
+	case job.ID == "":
+		return invalidJob("scheduler: job id is empty")
+	case isNilExecutor(job.Executor):
+		return invalidJob("scheduler: job %s has a nil Executor; set an ExecutorFunc, an *HTTPExecutor or another Executor", job.ID)
 	case job.Overlap != OverlapAllow && job.Overlap != OverlapSkip:
-		return fmt.Errorf("scheduler: job %s has unknown Overlap %d; use OverlapAllow or OverlapSkip", job.ID, job.Overlap)
+		return invalidJob("scheduler: job %s has unknown Overlap %d; use OverlapAllow or OverlapSkip", job.ID, job.Overlap)
 	case job.Misfire != MisfireRunOnce && job.Misfire != MisfireSkip:
-		return fmt.Errorf("scheduler: job %s has unknown Misfire %d; use MisfireRunOnce or MisfireSkip", job.ID, job.Misfire)
+		return invalidJob("scheduler: job %s has unknown Misfire %d; use MisfireRunOnce or MisfireSkip", job.ID, job.Misfire)
 	case job.Timeout < 0, job.CatchUp < 0, job.Jitter < 0:
-		return fmt.Errorf("scheduler: job %s has a negative Timeout (%s), CatchUp (%s) or Jitter (%s); use 0 for the default",
+		return invalidJob("scheduler: job %s has a negative Timeout (%s), CatchUp (%s) or Jitter (%s); use 0 for the default",
 			job.ID, job.Timeout, job.CatchUp, job.Jitter)
 	}
 	return nil
 }
 
+// isNilExecutor reports whether ex is nil or holds a nil ExecutorFunc or
+// *HTTPExecutor, which would fail on every run.
+func isNilExecutor(ex Executor) bool {
+	switch ex := ex.(type) {
+	case nil:
+		return true
+	case ExecutorFunc:
+		return ex == nil
+	case *HTTPExecutor:
+		return ex == nil
+	}
+	return false
+}
+
 // Remove unregisters the job; runs in flight continue. It reports whether
 // the job was registered.
 func (s *Scheduler) Remove(id string) bool {
+	if !s.initialized() {
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -322,6 +343,9 @@ func (s *Scheduler) Remove(id string) bool {
 
 // NextRun returns the job's next fire time; ok is false for an unknown job.
 func (s *Scheduler) NextRun(id string) (next time.Time, ok bool) {
+	if !s.initialized() {
+		return time.Time{}, false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -334,6 +358,9 @@ func (s *Scheduler) NextRun(id string) (next time.Time, ok bool) {
 
 // JobIDs returns the ids of the registered jobs, in no order.
 func (s *Scheduler) JobIDs() []string {
+	if !s.initialized() {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ids := make([]string, 0, s.jobs.n)
@@ -343,6 +370,9 @@ func (s *Scheduler) JobIDs() []string {
 
 // Len returns the number of registered jobs.
 func (s *Scheduler) Len() int {
+	if !s.initialized() {
+		return 0
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.jobs.n
@@ -356,21 +386,33 @@ func (s *Scheduler) signal() {
 }
 
 // Start launches the firing loop and the workers. They run until [Stop];
-// ctx only carries values to executors.
+// ctx only carries values to executors. Start returns an error wrapping
+// [ErrAlreadyStarted] when the scheduler runs already, and one wrapping
+// [ErrStopped] after Stop.
 func (s *Scheduler) Start(ctx context.Context) error {
+	if !s.initialized() {
+		return errNotInitialized("cannot start")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
+	if s.stopping.Load() {
+		return fmt.Errorf("scheduler: cannot start: %w; a stopped scheduler cannot start again, so create a new one with New", ErrStopped)
+	}
 	if s.started {
-		return errors.New("scheduler: already started; a stopped scheduler cannot start again, so create a new one")
+		return fmt.Errorf("scheduler: cannot start: %w; call Start once per scheduler", ErrAlreadyStarted)
 	}
 	s.started = true
-	s.runCtx, s.cancelRun = context.WithCancel(context.WithoutCancel(ctx))
+	// The run context carries the clock once for all runs, so executors
+	// read the scheduler's time at no cost per run.
+	s.runCtx, s.cancelRun = context.WithCancel(ContextWithClock(context.WithoutCancel(ctx), s.clock))
 	s.hookCtx = context.WithoutCancel(s.runCtx)
 	s.loopDone = make(chan struct{})
-	for range s.cfg.Workers {
+	s.stop.init()
+	s.slots = make([]runSlot, s.cfg.Workers)
+	for i := range s.slots {
 		s.workers.Add(1)
-		go s.work()
+		go s.work(&s.slots[i])
 	}
 	s.workers.Add(1)
 	go s.drainReports()
@@ -378,43 +420,6 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.logger.InfoContext(ctx, "scheduler started", slog.Int("jobs", s.jobs.n),
 		slog.Int("workers", s.cfg.Workers))
 	return nil
-}
-
-// Stop stops firing, reports queued runs as skipped and waits for runs in
-// flight. When ctx is done first, it cancels their contexts and returns
-// ctx.Err() once they have returned.
-func (s *Scheduler) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	if !s.started || s.stopping.Load() {
-		s.mu.Unlock()
-		return nil
-	}
-	s.stopping.Store(true)
-	s.mu.Unlock()
-
-	s.signal()
-	<-s.loopDone
-	close(s.queue)
-	close(s.reports)
-
-	done := make(chan struct{})
-	go func() {
-		s.workers.Wait()
-		close(done)
-	}()
-
-	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = ctx.Err()
-		s.logger.WarnContext(ctx, "scheduler stop deadline passed; cancelling runs in flight")
-		s.cancelRun()
-		<-done
-	}
-	s.cancelRun()
-	s.logger.InfoContext(ctx, "scheduler stopped")
-	return err
 }
 
 func (s *Scheduler) loop() {
@@ -622,7 +627,7 @@ func (s *Scheduler) dispatch(t task) {
 	if t.skipStatus == "" {
 		if s.cfg.Hooks.OnFire != nil {
 			t.run.ExecutionID = NewIDAt("exe", t.run.ScheduledAt)
-			s.cfg.Hooks.OnFire(t.run)
+			s.callOnFire(t.run)
 		}
 		if t.overlapSkip && t.inflight.Load() > 0 {
 			t.skipStatus, t.skipReason = StatusSkipped, "previous run still in flight"
@@ -693,14 +698,15 @@ func (s *Scheduler) skip(run Run, status, reason string) {
 		s.logger.Log(context.Background(), level, "scheduler skipped run", slog.String("job_id", run.JobID),
 			slog.String("execution_id", run.ExecutionID), slog.String("reason", reason))
 	}
-	if s.cfg.Hooks.OnSkip != nil {
-		s.cfg.Hooks.OnSkip(s.hookCtx, run, status, reason)
-	}
+	s.callOnSkip(s.hookCtx, run, status, reason)
 }
 
-func (s *Scheduler) work() {
+// work runs tasks from the queue until Stop closes it. slot is the
+// worker's own record of its run in flight.
+func (s *Scheduler) work(slot *runSlot) {
 	defer s.workers.Done()
 	for t := range s.queue {
+		slot.state.Store(slotBusy)
 		t.assignID()
 		switch {
 		case t.skipStatus != "":
@@ -709,32 +715,24 @@ func (s *Scheduler) work() {
 			s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
 			t.done()
 		default:
-			s.execute(s.runCtx, s.hookCtx, t.executor, t.timeout, t.run)
+			slot.run = t.run
+			s.execute(s.runCtx, s.hookCtx, t.executor, t.timeout, slot)
 			t.done()
 		}
+		slot.state.Store(slotIdle)
 	}
 }
 
-// execute runs one run. ctx is the run's context and hookCtx the context
-// for hooks that store outcomes, which Stop does not cancel.
-func (s *Scheduler) execute(ctx, hookCtx context.Context, ex Executor, timeout time.Duration, run Run) Result {
-	if h := s.cfg.Hooks.BeforeRun; h != nil {
-		// The hook may change the run, so it gets a copy whose address
-		// escapes only when there is a hook.
-		changed := run
-		err := h(ctx, &changed)
-		run = changed
-		if errors.Is(err, ErrClaimed) {
-			return Result{Status: StatusSkipped, Error: err.Error()}
-		} else if err != nil {
-			// The hook's owner records the reason; a budget that runs out
-			// would otherwise log a warning on every slot.
-			s.logger.Debug("scheduler run vetoed", slog.String("job_id", run.JobID),
-				slog.String("execution_id", run.ExecutionID), slog.Any("err", err))
-			if s.cfg.Hooks.OnSkip != nil {
-				s.cfg.Hooks.OnSkip(hookCtx, run, StatusSkipped, err.Error())
-			}
-			return Result{Status: StatusSkipped, Error: err.Error()}
+// execute runs slot.run. ctx is the run's context and hookCtx the context
+// for hooks that store outcomes, which Stop does not cancel. slot.state
+// must not be slotRunning yet.
+func (s *Scheduler) execute(ctx, hookCtx context.Context, ex Executor, timeout time.Duration, slot *runSlot) Result {
+	// BeforeRun may change the run. It lives in the slot, so handing the
+	// hook its address costs no allocation.
+	run := &slot.run
+	if s.cfg.Hooks.BeforeRun != nil {
+		if err := s.callBeforeRun(ctx, run); err != nil {
+			return s.veto(hookCtx, *run, err)
 		}
 	}
 	runCtx := ctx
@@ -744,16 +742,39 @@ func (s *Scheduler) execute(ctx, hookCtx context.Context, ex Executor, timeout t
 		defer cancel()
 	}
 
-	res := safeExecute(runCtx, ex, run, s.logger)
+	slot.started = s.clock.Now()
+	slot.state.Store(slotRunning)
+	res := safeExecute(runCtx, ex, *run, s.logger)
+	finished := s.clock.Now()
+	res.StartedAt, res.FinishedAt, res.Duration = slot.started, finished, finished.Sub(slot.started)
+	if !slot.state.CompareAndSwap(slotRunning, slotBusy) {
+		// Stop gave up waiting for this run and has reported it.
+		s.logger.Warn("scheduler dropped the result of a run that returned after Stop reported it interrupted",
+			slog.String("job_id", run.JobID), slog.String("execution_id", run.ExecutionID),
+			slog.String("status", res.Status), slog.String("error", res.Error))
+		return res
+	}
 	if res.Status != StatusSuccess && ctx.Err() != nil && s.stopping.Load() {
 		res.Status = StatusInterrupted
 		res.Error = "the scheduler stopped before the run finished: " + res.Error
 	}
-	if h := s.cfg.Hooks.AfterRun; h != nil {
-		// Runs cancelled by Stop's deadline still get their outcome
-		// recorded.
-		h(hookCtx, run, res)
+	// Runs cancelled by Stop's deadline still get their outcome recorded.
+	s.callAfterRun(hookCtx, *run, res)
+	return res
+}
+
+// veto handles a run that BeforeRun rejected with err, and returns its
+// result.
+func (s *Scheduler) veto(hookCtx context.Context, run Run, err error) Result {
+	res := Result{Status: StatusSkipped, Error: err.Error()}
+	if errors.Is(err, ErrClaimed) {
+		return res
 	}
+	// The hook's owner records the reason; a budget that runs out would
+	// otherwise log a warning on every slot.
+	s.logger.Debug("scheduler run vetoed", slog.String("job_id", run.JobID),
+		slog.String("execution_id", run.ExecutionID), slog.Any("err", err))
+	s.callOnSkip(hookCtx, run, StatusSkipped, err.Error())
 	return res
 }
 
@@ -767,24 +788,45 @@ func safeExecute(ctx context.Context, ex Executor, run Run, logger *slog.Logger)
 			logger.Error("executor panicked", slog.String("job_id", run.JobID),
 				slog.String("execution_id", run.ExecutionID), slog.Any("panic", p),
 				slog.String("stack", string(buf)))
-			res = Result{Status: StatusFailure, StartedAt: time.Now(),
-				Error: fmt.Sprintf("executor panicked: %v", p)}
+			res = Result{Status: StatusFailure, Error: fmt.Sprintf("executor panicked: %v", p)}
 		}
 	}()
 	return ex.Execute(ctx, run)
 }
 
-// RunNow runs job once, now, outside its schedule, and waits for the
-// result. The job need not be registered. The run goes through BeforeRun
-// and AfterRun like scheduled runs.
-func (s *Scheduler) RunNow(ctx context.Context, job Job) (Run, Result) {
+// RunNow runs job once, now, outside its schedule, waits for it and
+// returns the run, as BeforeRun left it, and its result. The job need not
+// be registered, and its Schedule is not used. The run goes through
+// BeforeRun and AfterRun like scheduled runs.
+//
+// RunNow makes a single attempt: the run's Trigger is "manual", and
+// [HTTPExecutor] does not retry manual runs, whatever the job's
+// RetryPolicy.
+//
+// The run does not take a worker and Stop neither waits for it nor
+// cancels it; ctx bounds it. RunNow returns an error wrapping
+// [ErrInvalidJob] for a job without an id or an executor, and one
+// wrapping [ErrStopped] once Stop has been called. It works before Start.
+func (s *Scheduler) RunNow(ctx context.Context, job Job) (Run, Result, error) {
+	if !s.initialized() {
+		return Run{}, Result{}, errNotInitialized("cannot run job " + job.ID)
+	}
+	if err := checkJob(job); err != nil {
+		return Run{}, Result{}, err
+	}
 	var next time.Time
 	s.mu.Lock()
+	stopping := s.stopping.Load()
 	if r := s.jobs.get(job.ID); r != nil {
 		next = nextSlot(r)
 	}
 	s.mu.Unlock()
+	if stopping {
+		return Run{}, Result{}, fmt.Errorf("scheduler: cannot run job %s: %w; create a new scheduler with New", job.ID, ErrStopped)
+	}
 
-	run := s.newRun(job.ID, job.Owner, s.clock.Now(), next, TriggerManual)
-	return run, s.execute(ctx, context.WithoutCancel(ctx), job.Executor, job.Timeout, run)
+	slot := &runSlot{run: s.newRun(job.ID, job.Owner, s.clock.Now(), next, TriggerManual)}
+	ctx = ContextWithClock(ctx, s.clock)
+	res := s.execute(ctx, context.WithoutCancel(ctx), job.Executor, job.Timeout, slot)
+	return slot.run, res, nil
 }

@@ -307,7 +307,10 @@ func TestPanickingExecutorFailsRun(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, scheduler.Config{})
 	boom := scheduler.ExecutorFunc(func(context.Context, scheduler.Run) error { panic("boom") })
-	_, res := h.sched.RunNow(context.Background(), scheduler.Job{ID: "p", Schedule: mustCompile(t, "@hourly"), Executor: boom})
+	_, res, err := h.sched.RunNow(context.Background(), scheduler.Job{ID: "p", Schedule: mustCompile(t, "@hourly"), Executor: boom})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res.Status != scheduler.StatusFailure || res.Error != "executor panicked: boom" {
 		t.Errorf("result = %+v", res)
 	}
