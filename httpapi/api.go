@@ -6,8 +6,29 @@
 //	{"success": false, "message": "...", "data": null, "error": {"code": "...", "details": ...}}
 //
 // Error messages are Japanese unless the request prefers English through
-// Accept-Language. Requests authenticate with "Authorization: Bearer
-// <token>"; each route requires one scope.
+// Accept-Language, or Config.DefaultLanguage is "en". Requests
+// authenticate with "Authorization: Bearer <token>", and each route
+// requires one scope. The routes, under Config.Prefix:
+//
+//	GET    /jobs                                   read:jobs  the caller's jobs (limit, after)
+//	POST   /jobs                                   write:jobs create a job
+//	POST   /jobs/batch                             write:jobs create up to 500 jobs, all or none
+//	GET    /jobs/{id}                              read:jobs  one job
+//	PATCH  /jobs/{id}                              write:jobs change some fields of a job
+//	DELETE /jobs/{id}                              write:jobs delete a job and its history
+//	POST   /jobs/{id}/execute                      write:jobs run a job now, one attempt
+//	GET    /jobs/{id}/executions                   read:jobs  a job's runs, latest slot first (limit, after)
+//	GET    /jobs/{id}/executions/{executionId}     read:jobs  one run with its attempts
+//	GET    /schedules/next                         read:jobs  preview fire times (schedule, timezone, count, after)
+//	GET    /keys, /keys/{id}                       read:keys  API keys, never their tokens
+//	POST   /keys                                   write:keys create a key; its token is shown once
+//	DELETE /keys/{id}                              write:keys revoke a key at once
+//	GET    /usage                                  read:usage counts for today and this month, and the plan
+//	GET    /signing-secret                         write:keys the secret that signs calls
+//	POST   /signing-secret/rotate                  write:keys replace the secret
+//
+// Query parameters other than those listed are rejected, as are unknown
+// fields in JSON bodies.
 package httpapi
 
 import (

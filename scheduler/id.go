@@ -33,11 +33,11 @@ func NewID(prefix string) string {
 	return formatID(prefix, id)
 }
 
-// NewIDAt returns a new identifier like [NewID] whose ULID carries the
+// newIDAt returns a new identifier like [NewID] whose ULID carries the
 // millisecond of at instead of the current time. The scheduler gives each
 // run such an id for its nominal time, so the runs of a job sort by the
 // slots they ran for, whatever order they were recorded in.
-func NewIDAt(prefix string, at time.Time) string {
+func newIDAt(prefix string, at time.Time) string {
 	idMu.Lock()
 	id := nextULID(ulid.Timestamp(at))
 	idMu.Unlock()

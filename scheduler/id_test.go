@@ -30,7 +30,7 @@ func TestNewIDAtSortsBySlot(t *testing.T) {
 	slots := []time.Duration{25, 20, 10, 5, 15, 0}
 	idOfSlot := map[time.Duration]string{}
 	for _, s := range slots {
-		idOfSlot[s] = NewIDAt("exe", base.Add(s*time.Second))
+		idOfSlot[s] = newIDAt("exe", base.Add(s*time.Second))
 	}
 
 	ordered := slices.Clone(slots)

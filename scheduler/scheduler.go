@@ -43,7 +43,9 @@ type Job struct {
 	ID string
 	// Owner is passed through to every [Run]; servers put the user id here.
 	Owner string
-	// Schedule computes the fire times.
+	// Schedule computes the fire times. An @every schedule counts from the
+	// Anchor it was compiled with, the Unix epoch by default; the
+	// reference server anchors each job at its creation time.
 	Schedule *cron.Schedule
 	// Executor performs the work.
 	Executor Executor
@@ -579,7 +581,7 @@ func (s *Scheduler) newTask(r *jobRecord, slot, next time.Time, skipStatus, skip
 }
 
 func (s *Scheduler) newRun(id, owner string, slot, next time.Time, trigger string) Run {
-	return Run{JobID: id, Owner: owner, ExecutionID: NewIDAt("exe", slot),
+	return Run{JobID: id, Owner: owner, ExecutionID: newIDAt("exe", slot),
 		ScheduledAt: slot, NextAt: next, Trigger: trigger}
 }
 
@@ -626,7 +628,7 @@ func (s *Scheduler) popDelayed() delayedTask {
 func (s *Scheduler) dispatch(t task) {
 	if t.skipStatus == "" {
 		if s.cfg.Hooks.OnFire != nil {
-			t.run.ExecutionID = NewIDAt("exe", t.run.ScheduledAt)
+			t.run.ExecutionID = newIDAt("exe", t.run.ScheduledAt)
 			s.callOnFire(t.run)
 		}
 		if t.overlapSkip && t.inflight.Load() > 0 {
@@ -659,7 +661,7 @@ func (s *Scheduler) dispatch(t task) {
 // assignID gives the task's run an execution id unless it has one.
 func (t *task) assignID() {
 	if t.run.ExecutionID == "" {
-		t.run.ExecutionID = NewIDAt("exe", t.run.ScheduledAt)
+		t.run.ExecutionID = newIDAt("exe", t.run.ScheduledAt)
 	}
 }
 
