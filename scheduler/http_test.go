@@ -445,9 +445,10 @@ func TestHTTPExecutorStopsRetryingBeforeNextSlot(t *testing.T) {
 		Method: http.MethodGet, URL: s.srv.URL,
 		Retry: scheduler.RetryPolicy{MaxAttempts: 5, InitialInterval: time.Hour, MaxInterval: time.Hour},
 	}
-	// The next slot is a minute away and the first backoff is an hour, so
-	// no retry fits before it.
-	run := scheduler.Run{Trigger: scheduler.TriggerSchedule, NextAt: time.Now().Add(time.Minute)}
+	// The next slot is now. Full jitter draws each wait from zero to an
+	// hour, so any wait above zero would end past the slot and no retry
+	// may start.
+	run := scheduler.Run{Trigger: scheduler.TriggerSchedule, NextAt: time.Now()}
 	res := ex.Execute(context.Background(), run)
 	if len(res.Attempts) != 1 || s.calls.Load() != 1 {
 		t.Errorf("attempts = %d, calls = %d; want 1 of each", len(res.Attempts), s.calls.Load())

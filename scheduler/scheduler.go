@@ -199,6 +199,9 @@ type Scheduler struct {
 	stopping atomic.Bool
 	started  bool
 	loopDone chan struct{}
+	// reportsDone is closed when drainReports has handed every skip
+	// report to OnSkip.
+	reportsDone chan struct{}
 	workers  sync.WaitGroup
 	// slots holds each worker's run in flight, for Stop.
 	slots []runSlot
@@ -416,7 +419,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		s.workers.Add(1)
 		go s.work(&s.slots[i])
 	}
-	s.workers.Add(1)
+	s.reportsDone = make(chan struct{})
 	go s.drainReports()
 	go s.loop()
 	s.logger.InfoContext(ctx, "scheduler started", slog.Int("jobs", s.jobs.n),
@@ -682,7 +685,7 @@ const reportQueueSize = 1 << 16
 // drainReports hands skip reports that found the worker queue full to
 // OnSkip, one at a time.
 func (s *Scheduler) drainReports() {
-	defer s.workers.Done()
+	defer close(s.reportsDone)
 	for t := range s.reports {
 		t.assignID()
 		s.skip(t.run, t.skipStatus, t.skipReason)
@@ -707,21 +710,32 @@ func (s *Scheduler) skip(run Run, status, reason string) {
 // worker's own record of its run in flight.
 func (s *Scheduler) work(slot *runSlot) {
 	defer s.workers.Done()
+	defer slot.exited.Store(true)
 	for t := range s.queue {
 		slot.state.Store(slotBusy)
-		t.assignID()
-		switch {
-		case t.skipStatus != "":
-			s.skip(t.run, t.skipStatus, t.skipReason)
-		case s.stopping.Load():
-			s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
-			t.done()
-		default:
-			slot.run = t.run
-			s.execute(s.runCtx, s.hookCtx, t.executor, t.timeout, slot)
-			t.done()
+		s.handle(t, slot)
+		if slot.state.Load() == slotAbandoned {
+			// Stop reported this worker's run and returned without it, so
+			// the worker must not report anything more.
+			return
 		}
 		slot.state.Store(slotIdle)
+	}
+}
+
+// handle runs or reports one task from the queue.
+func (s *Scheduler) handle(t task, slot *runSlot) {
+	t.assignID()
+	switch {
+	case t.skipStatus != "":
+		s.skip(t.run, t.skipStatus, t.skipReason)
+	case s.stopping.Load():
+		s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
+		t.done()
+	default:
+		slot.run = t.run
+		s.execute(s.runCtx, s.hookCtx, t.executor, t.timeout, slot)
+		t.done()
 	}
 }
 
@@ -736,6 +750,16 @@ func (s *Scheduler) execute(ctx, hookCtx context.Context, ex Executor, timeout t
 		if err := s.callBeforeRun(ctx, run); err != nil {
 			return s.veto(hookCtx, *run, err)
 		}
+	}
+	scheduled := ctx == s.runCtx
+	if scheduled && ctx.Err() != nil {
+		// Stop cancelled the runs while BeforeRun ran, so this one does
+		// not start.
+		res := Result{Status: StatusInterrupted, StartedAt: s.clock.Now(),
+			Error: "the scheduler stopped before the run started"}
+		res.FinishedAt = res.StartedAt
+		s.callAfterRun(hookCtx, *run, res)
+		return res
 	}
 	runCtx := ctx
 	if timeout > 0 {
@@ -756,7 +780,7 @@ func (s *Scheduler) execute(ctx, hookCtx context.Context, ex Executor, timeout t
 			slog.String("status", res.Status), slog.String("error", res.Error))
 		return res
 	}
-	if res.Status != StatusSuccess && ctx.Err() != nil && s.stopping.Load() {
+	if scheduled && res.Status != StatusSuccess && ctx.Err() != nil && s.stopping.Load() {
 		res.Status = StatusInterrupted
 		res.Error = "the scheduler stopped before the run finished: " + res.Error
 	}

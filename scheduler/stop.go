@@ -19,6 +19,8 @@ type runSlot struct {
 	// slotRunning to slotAbandoned.
 	run     Run
 	started time.Time
+	// exited is set when the worker has left its loop for good.
+	exited atomic.Bool
 }
 
 // Values of runSlot.state.
@@ -47,9 +49,11 @@ type stopState struct {
 	// interrupt runs the cancellation once, for the first Stop call whose
 	// context ends.
 	interrupt sync.Once
-	// err is the result of every Stop call. It is guarded by the
-	// scheduler's mu.
-	err error
+	// err is the result of every Stop call, and finished is set when
+	// done closes, after which err no longer changes. Both are guarded by
+	// the scheduler's mu.
+	err      error
+	finished bool
 }
 
 func (st *stopState) init() {
@@ -68,17 +72,22 @@ func (st *stopState) init() {
 // are reported to AfterRun as interrupted before Stop returns. Runs that
 // ignore cancellation are left running: Stop reports each of them to
 // AfterRun as interrupted and returns ctx.Err(). When such a run returns
-// later, its result is logged and dropped, so it is reported once. Hooks
-// still running at that point are left running too. When no run is in
-// flight, Stop returns nil even if ctx is already done.
+// later, its result is logged and dropped, so it is reported once. When
+// no run is in flight, Stop returns nil even if ctx is already done.
 //
-// Stop before Start does nothing and returns nil.
+// Hooks that are running when Stop gives up, such as an AfterRun that
+// stores an outcome, are waited for without a limit, so that every
+// report reaches its hook before Stop returns.
+//
+// Stop before Start returns nil and keeps the scheduler from starting
+// later, so a shutdown that races the start cannot leave it running.
 func (s *Scheduler) Stop(ctx context.Context) error {
 	if !s.initialized() {
 		return errNotInitialized("cannot stop")
 	}
 	s.mu.Lock()
 	if !s.started {
+		s.stopping.Store(true)
 		s.mu.Unlock()
 		return nil
 	}
@@ -116,11 +125,62 @@ func (s *Scheduler) shutdown() {
 	select {
 	case <-workersDone:
 	case <-s.stop.giveUp:
-		s.abandonRuns()
+		s.leaveStuckRuns(workersDone)
 	}
+	<-s.reportsDone
 	s.cancelRun()
 	s.logger.Info("scheduler stopped")
+	s.mu.Lock()
+	s.stop.finished = true
+	s.mu.Unlock()
 	close(s.stop.done)
+}
+
+// stuckPoll is how often leaveStuckRuns looks at the workers.
+const stuckPoll = 5 * time.Millisecond
+
+// leaveStuckRuns reports the runs that ignored cancellation and leaves
+// them running. It waits for every other worker to exit, which includes
+// hooks in progress and runs that return, and then reports the runs still
+// queued as skipped.
+func (s *Scheduler) leaveStuckRuns(workersDone <-chan struct{}) {
+	tick := time.NewTicker(stuckPoll)
+	defer tick.Stop()
+	for {
+		// A worker that passed BeforeRun just before the runs were
+		// cancelled may start its executor late, so each pass looks again.
+		s.abandonRuns()
+		if s.workersGoneOrStuck() {
+			break
+		}
+		select {
+		case <-workersDone:
+		case <-tick.C:
+		}
+	}
+	// No worker takes tasks any more, so the rest of the queue is
+	// reported here.
+	for t := range s.queue {
+		t.assignID()
+		if t.skipStatus != "" {
+			s.skip(t.run, t.skipStatus, t.skipReason)
+			continue
+		}
+		s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
+		t.done()
+	}
+}
+
+// workersGoneOrStuck reports whether every worker has exited or is stuck
+// in a run that Stop reported.
+func (s *Scheduler) workersGoneOrStuck() bool {
+	for i := range s.slots {
+		slot := &s.slots[i]
+		if !slot.exited.Load() && slot.state.Load() != slotAbandoned {
+			return false
+		}
+	}
+	return true
 }
 
 // interrupt handles the end of a Stop call's context before the shutdown
@@ -144,6 +204,12 @@ func (s *Scheduler) interrupt(ctx context.Context) {
 		}
 		err := ctx.Err()
 		s.mu.Lock()
+		if s.stop.finished {
+			// Every run returned by itself, and callers may already have
+			// returned nil.
+			s.mu.Unlock()
+			return
+		}
 		s.stop.err = err
 		s.mu.Unlock()
 		s.logger.WarnContext(ctx, "scheduler stop deadline passed; cancelling runs in flight",

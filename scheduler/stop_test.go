@@ -203,16 +203,146 @@ func TestStopIdleWithCancelledContext(t *testing.T) {
 	}
 }
 
+// TestStopBeforeStart checks that a Stop that comes before Start succeeds
+// and keeps the scheduler from starting, as when a shutdown signal
+// arrives during startup.
 func TestStopBeforeStart(t *testing.T) {
 	t.Parallel()
 	s := scheduler.New(scheduler.Config{Clock: schedulertest.NewClock(epoch)})
 	if err := s.Stop(context.Background()); err != nil {
 		t.Errorf("Stop before Start = %v, want nil", err)
 	}
-	if err := s.Start(context.Background()); err != nil {
-		t.Errorf("Start after a Stop before Start = %v, want nil", err)
+	if err := s.Start(context.Background()); !errors.Is(err, scheduler.ErrStopped) {
+		t.Errorf("Start after a Stop before Start = %v, want ErrStopped", err)
 	}
 	if err := s.Stop(context.Background()); err != nil {
-		t.Errorf("Stop = %v, want nil", err)
+		t.Errorf("second Stop = %v, want nil", err)
+	}
+}
+
+// TestStopReportsQueueWithStuckWorkers checks that runs still queued when
+// every worker is stuck in a run that ignores cancellation are reported
+// as skipped before Stop returns.
+func TestStopReportsQueueWithStuckWorkers(t *testing.T) {
+	t.Parallel()
+	clock := schedulertest.NewClock(epoch)
+	reports := &reportLog{}
+	var mu sync.Mutex
+	skipped := map[string]string{}
+	ex := &stubbornExecutor{started: make(chan scheduler.Run, 4), release: make(chan struct{}), returned: make(chan struct{})}
+	s := scheduler.New(scheduler.Config{Clock: clock, Workers: 1, StopGrace: 20 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler),
+		Hooks: scheduler.Hooks{AfterRun: reports.afterRun, OnSkip: func(_ context.Context, run scheduler.Run, status, reason string) {
+			mu.Lock()
+			defer mu.Unlock()
+			skipped[run.JobID] = reason
+		}}})
+	for _, id := range []string{"a", "b", "c", "d"} {
+		if _, err := s.Add(scheduler.Job{ID: id, Schedule: mustCompile(t, "* * * * * *"), Executor: ex}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer close(ex.release)
+	if !clock.WaitForTimers(1, 5*time.Second) {
+		t.Fatal("scheduler never went to sleep")
+	}
+	clock.Advance(time.Second)
+	var running scheduler.Run
+	select {
+	case running = <-ex.started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no run within 5s")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := s.Stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Stop = %v, want %v", err, context.DeadlineExceeded)
+	}
+	if n := len(reports.all()); n != 1 {
+		t.Errorf("Stop returned after %d AfterRun reports, want 1 for the stuck run", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(skipped) != 3 {
+		t.Errorf("Stop returned after skip reports for %v, want the 3 jobs other than %s", skipped, running.JobID)
+	}
+	for id, reason := range skipped {
+		if id == running.JobID || reason != "scheduler stopped before the run started" {
+			t.Errorf("job %s skipped with reason %q, want only queued jobs, skipped as stopped", id, reason)
+		}
+	}
+}
+
+// TestStopDuringBeforeRunStartsNoRun checks that a run whose BeforeRun
+// hook is still working when Stop cancels the runs never reaches its
+// executor, and is reported as interrupted before Stop returns.
+func TestStopDuringBeforeRunStartsNoRun(t *testing.T) {
+	t.Parallel()
+	reports := &reportLog{}
+	inHook := make(chan scheduler.Run, 1)
+	executed := make(chan struct{}, 1)
+	ex := scheduler.ExecutorFunc(func(context.Context, scheduler.Run) error {
+		executed <- struct{}{}
+		return nil
+	})
+	cfg := scheduler.Config{StopGrace: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
+		Hooks: scheduler.Hooks{
+			// The hook stands for a slow store write: it ends only some
+			// time after the runs were cancelled.
+			BeforeRun: func(ctx context.Context, run *scheduler.Run) error {
+				inHook <- *run
+				<-ctx.Done()
+				time.Sleep(50 * time.Millisecond)
+				return nil
+			},
+			AfterRun: reports.afterRun,
+		}}
+	s := startWithRun(t, cfg, ex, inHook)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_ = s.Stop(ctx)
+	select {
+	case <-executed:
+		t.Error("the executor ran after Stop cancelled the runs")
+	default:
+	}
+	got := reports.all()
+	if len(got) != 1 || got[0].Status != scheduler.StatusInterrupted {
+		t.Fatalf("Stop returned after reports %+v, want one interrupted run", got)
+	}
+	if got[0].Error != "the scheduler stopped before the run started" {
+		t.Errorf("interrupted report error = %q, want that the run did not start", got[0].Error)
+	}
+}
+
+// TestRunNowOwnDeadlineDuringStop checks that a RunNow whose own context
+// times out while the scheduler stops is reported as timed out: Stop
+// neither waits for nor interrupts runs started by RunNow.
+func TestRunNowOwnDeadlineDuringStop(t *testing.T) {
+	t.Parallel()
+	s := scheduler.New(scheduler.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, res, err := s.RunNow(ctx, scheduler.Job{ID: "x", Executor: scheduler.ExecutorFunc(
+		func(ctx context.Context, _ scheduler.Run) error {
+			if err := s.Stop(context.Background()); err != nil {
+				return err
+			}
+			<-ctx.Done()
+			return ctx.Err()
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != scheduler.StatusTimeout {
+		t.Errorf("RunNow past its own deadline = %q (%s), want %q", res.Status, res.Error, scheduler.StatusTimeout)
 	}
 }

@@ -211,7 +211,9 @@ func (s *Service) ExecuteJob(ctx context.Context, p *Principal, id string) (*sto
 		return nil, fmt.Errorf("recording execution of job %s: %w", id, err)
 	}
 
-	res := s.executor(j).Execute(ctx, run)
+	// The executor reads the service's clock from the context, as it does
+	// for scheduled runs, so both kinds of run carry times of one clock.
+	res := s.executor(j).Execute(scheduler.ContextWithClock(ctx, s.clock), run)
 	e := s.executionFrom(run, res)
 	// The caller may have gone away; the record must still be written.
 	if err := s.store.FinishExecution(context.WithoutCancel(ctx), e, retention(plan)); err != nil {

@@ -1,0 +1,139 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/recoron/recoron/scheduler/schedulertest"
+	"github.com/recoron/recoron/store"
+	"github.com/recoron/recoron/store/memstore"
+)
+
+// slowFinishStore is a memory store whose writes of scheduled outcomes
+// take delay, as on a slow database.
+type slowFinishStore struct {
+	*memstore.Store
+	delay time.Duration
+}
+
+func (s slowFinishStore) FinishExecution(ctx context.Context, e *store.Execution, keep int) error {
+	if e.Trigger == "schedule" && e.Status != store.StatusSkipped && e.Status != store.StatusMissed {
+		select {
+		case <-time.After(s.delay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return s.Store.FinishExecution(ctx, e, keep)
+}
+
+// TestStopWaitsForOutcomeWrite checks that Stop returns only after the
+// outcome of a run cut short by its deadline is stored, even when the
+// write takes longer than the deadline.
+func TestStopWaitsForOutcomeWrite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	hit := make(chan struct{}, 1)
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hit <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+	}))
+	defer sink.Close()
+
+	st := slowFinishStore{Store: memstore.New(), delay: 500 * time.Millisecond}
+	svc, err := New(Config{Store: st, Logger: slog.New(slog.DiscardHandler), AllowPrivateTargets: true,
+		MeterFlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	token, err := svc.Bootstrap(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Authenticate(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := jobInput("* * * * * *")
+	in.URL = &sink.URL
+	jobs, err := svc.CreateJobs(ctx, p, []JobInput{in}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-hit:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the job did not call the sink within 5s")
+	}
+
+	stopCtx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_ = svc.Stop(stopCtx)
+	list, err := st.ListExecutions(ctx, p.User.ID, jobs[0].ID, store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) == 0 {
+		t.Fatal("no execution recorded")
+	}
+	for _, e := range list {
+		if e.Status == store.StatusRunning {
+			t.Errorf("Stop returned while execution %s (slot %s) was still %q", e.ID, e.ScheduledAt, e.Status)
+		}
+	}
+}
+
+// TestExecuteJobUsesServiceClock checks that a manual run records times
+// of the service's clock, as scheduled runs do.
+func TestExecuteJobUsesServiceClock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer sink.Close()
+
+	clock := schedulertest.NewClock(time.Date(2030, time.January, 1, 0, 0, 0, 0, time.UTC))
+	svc, err := New(Config{Store: memstore.New(), Clock: clock, Logger: slog.New(slog.DiscardHandler),
+		AllowPrivateTargets: true, MeterFlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := svc.Bootstrap(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Authenticate(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := jobInput("0 0 * * *")
+	in.URL = &sink.URL
+	jobs, err := svc.CreateJobs(ctx, p, []JobInput{in}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e, err := svc.ExecuteJob(ctx, p, jobs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.StartedAt.Equal(clock.Now()) || !e.FinishedAt.Equal(clock.Now()) {
+		t.Errorf("manual run started %v and finished %v, want the service clock's %v", e.StartedAt, e.FinishedAt, clock.Now())
+	}
+	for _, a := range e.Attempts {
+		if !a.StartedAt.Equal(clock.Now()) {
+			t.Errorf("attempt %d started %v, want the service clock's %v", a.Number, a.StartedAt, clock.Now())
+		}
+	}
+}
