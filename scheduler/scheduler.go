@@ -202,7 +202,7 @@ type Scheduler struct {
 	// reportsDone is closed when drainReports has handed every skip
 	// report to OnSkip.
 	reportsDone chan struct{}
-	workers  sync.WaitGroup
+	workers     sync.WaitGroup
 	// slots holds each worker's run in flight, for Stop.
 	slots []runSlot
 	stop  stopState
