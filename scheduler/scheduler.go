@@ -25,15 +25,21 @@ const (
 	OverlapSkip
 )
 
-// Misfire decides what happens to slots that passed more than the
+// Misfire decides what happens to a slot that passed more than the
 // catch-up window ago, because the process was down, stalled or behind.
+//
+// Whatever the policy, when several slots of a job are due at once, only
+// the latest can run and the earlier ones are recorded as missed. The
+// policy then decides about the latest when it is later than the
+// catch-up window.
 type Misfire uint8
 
 const (
-	// MisfireRunOnce runs the latest missed slot once and records the
-	// others as missed. It is the default.
+	// MisfireRunOnce runs the latest due slot once, however late. It is
+	// the default.
 	MisfireRunOnce Misfire = iota
-	// MisfireSkip records every missed slot as missed and runs none.
+	// MisfireSkip records the latest due slot as missed when it is later
+	// than the catch-up window, so nothing runs until the next slot.
 	MisfireSkip
 )
 
@@ -523,51 +529,46 @@ func (s *Scheduler) fire(r *jobRecord, now time.Time) {
 		window = s.cfg.CatchUpWindow
 	}
 
-	// A job usually has one slot to handle, so small buffers on the stack
-	// spare an allocation per fire.
-	var onTimeBuf, lateBuf [2]time.Time
-	onTime, late := onTimeBuf[:0], lateBuf[:0]
+	// A job usually has one slot to handle, so a small buffer on the stack
+	// spares an allocation per fire.
+	var dueBuf [2]time.Time
+	due := dueBuf[:0]
 	slot := time.Unix(0, r.LastDeadline()).UTC()
-	walked := 0
-	for ; !slot.IsZero() && !slot.After(now) && walked < maxSlotsPerFire; walked++ {
-		if now.Sub(slot.Add(jitter(job, slot))) > window {
-			late = append(late, slot)
-		} else {
-			onTime = append(onTime, slot)
-		}
-		slot = job.schedule.Next(slot)
+	for ; !slot.IsZero() && !slot.After(now) && len(due) < maxSlotsPerFire; slot = job.schedule.Next(slot) {
+		due = append(due, slot)
 	}
-	if walked == maxSlotsPerFire && !slot.IsZero() && !slot.After(now) {
+	if len(due) == maxSlotsPerFire && !slot.IsZero() && !slot.After(now) {
 		s.logger.Warn("scheduler skipped slots beyond the report cap", slog.String("job_id", job.id),
-			slog.Int("reported", walked), slog.Time("first_unreported", slot), slog.Time("resumed_after", now))
+			slog.Int("reported", len(due)), slog.Time("first_unreported", slot), slog.Time("resumed_after", now))
 		slot = job.schedule.Next(now)
 	}
 	s.schedule(r, slot)
+	if len(due) == 0 {
+		return
+	}
 
-	if len(late) > 0 && meta.misfire == MisfireRunOnce {
-		onTime = append([]time.Time{late[len(late)-1]}, onTime...)
-		late = late[:len(late)-1]
+	// Several slots are due at once only when the process was down or
+	// behind. They coalesce: only the latest can run, and the earlier ones
+	// are recorded as missed.
+	latest := due[len(due)-1]
+	for _, missed := range due[:len(due)-1] {
+		s.dispatch(s.newTask(r, missed, slot, StatusMissed, coalescedReason))
 	}
-	// Runs of one job that must not overlap cannot all start at once:
-	// only the latest of a backlog runs.
-	if meta.overlap == OverlapSkip && len(onTime) > 1 {
-		for _, t := range onTime[:len(onTime)-1] {
-			s.dispatch(s.newTask(r, t, slot, StatusSkipped,
-				"a later slot of the job ran instead; overlapPolicy is skip"))
-		}
-		onTime = onTime[len(onTime)-1:]
+	at := latest.Add(jitter(job, latest))
+	if now.Sub(at) > window && meta.misfire == MisfireSkip {
+		s.dispatch(s.newTask(r, latest, slot, StatusMissed, "slot passed more than the catch-up window ago"))
+		return
 	}
-	for _, missed := range late {
-		s.dispatch(s.newTask(r, missed, slot, StatusMissed, "slot passed more than the catch-up window ago"))
+	if at.After(now) {
+		s.pushDelayed(delayedTask{at: at, slot: latest, next: slot, id: job.id})
+		return
 	}
-	for _, t := range onTime {
-		if at := t.Add(jitter(job, t)); at.After(now) {
-			s.pushDelayed(delayedTask{at: at, slot: t, next: slot, id: job.id})
-			continue
-		}
-		s.dispatch(s.newTask(r, t, slot, "", ""))
-	}
+	s.dispatch(s.newTask(r, latest, slot, "", ""))
 }
+
+// coalescedReason is the reason recorded for a slot that came due
+// together with later slots of its job, of which only the latest runs.
+const coalescedReason = "the scheduler was down or behind when this slot came due; only the latest due slot runs"
 
 // newTask returns the task for one slot of job, a run unless skipStatus
 // is set. It copies what the worker needs, so replacing or removing the
