@@ -100,7 +100,8 @@ func NewHTTPClient(cfg HTTPClientConfig) *http.Client {
 // RetryPolicy controls retries of failed HTTP attempts. Attempts are
 // retried on transport errors, timeouts, 429 and 5xx responses, never on
 // other statuses, and never past the job's next slot: a retry whose wait
-// would end after [Run.NextAt] is not made. That check reads the clock of
+// would end after [Run.NextAt] is not made, and a retry's timeout is cut
+// so that it ends at [Run.NextAt]. Those checks read the clock of
 // [ClockFromContext], the scheduler's clock for scheduled runs. The waits
 // themselves, like attempt timeouts, are wall-clock time.
 type RetryPolicy struct {
@@ -155,7 +156,15 @@ func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
 
 	for n := 1; ; n++ {
 		run.Attempt = n
-		att, retryAfter, retryable := e.attempt(ctx, clock, run, &res)
+		// A retry must end by the next slot, so its timeout is cut to the
+		// time left until then.
+		var limit time.Duration
+		if n > 1 && !run.NextAt.IsZero() {
+			if limit = run.NextAt.Sub(clock.Now()); limit <= 0 {
+				break
+			}
+		}
+		att, retryAfter, retryable := e.attempt(ctx, clock, run, &res, limit)
 		res.Attempts = append(res.Attempts, att)
 		if !retryable || n >= attempts {
 			break
@@ -226,11 +235,15 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // attempt makes one call, records its outcome in res and reports whether
 // it may be retried, with the server's Retry-After, or -1 if it sent none.
 // The attempt's times come from clock, but its timeout is wall-clock time.
-func (e *HTTPExecutor) attempt(ctx context.Context, clock Clock, run Run, res *Result) (Attempt, time.Duration, bool) {
+func (e *HTTPExecutor) attempt(ctx context.Context, clock Clock, run Run, res *Result, limit time.Duration) (Attempt, time.Duration, bool) {
 	att := Attempt{Number: run.Attempt, StartedAt: clock.Now()}
 	timeout := e.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
+	}
+	cut := limit > 0 && limit < timeout
+	if cut {
+		timeout = limit
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -243,6 +256,9 @@ func (e *HTTPExecutor) attempt(ctx context.Context, clock Clock, run Run, res *R
 		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 			res.Status = StatusTimeout
 			att.Error = fmt.Sprintf("timed out after %s", timeout)
+			if cut {
+				att.Error += ", when the job's next slot came"
+			}
 			res.Error = att.Error
 		}
 		return att, -1, ctx.Err() == nil && !errors.Is(err, ErrBlockedTarget)

@@ -473,3 +473,36 @@ func TestHTTPExecutorHonoursRetryAfter(t *testing.T) {
 		t.Errorf("result = %s after %d attempts, want success after 2", res.Status, len(res.Attempts))
 	}
 }
+
+// TestHTTPExecutorCutsRetryAtNextSlot checks that a retry that would run
+// past the job's next slot is cut off when that slot comes.
+func TestHTTPExecutorCutsRetryAtNextSlot(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		<-r.Context().Done() // the retry hangs
+	}))
+	t.Cleanup(srv.Close)
+	ex := &scheduler.HTTPExecutor{
+		Client:  scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+		Method:  http.MethodGet,
+		URL:     srv.URL,
+		Timeout: time.Minute,
+		Retry:   scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond},
+	}
+	run := scheduler.Run{Trigger: scheduler.TriggerSchedule, NextAt: time.Now().Add(300 * time.Millisecond)}
+	res := ex.Execute(context.Background(), run)
+	if len(res.Attempts) != 2 {
+		t.Fatalf("attempts = %d, want 2: the first, and one retry cut at the next slot", len(res.Attempts))
+	}
+	if got := res.Attempts[1].Error; !strings.Contains(got, "when the job's next slot came") {
+		t.Errorf("retry error = %q, want it cut at the next slot", got)
+	}
+	if res.Status != scheduler.StatusTimeout {
+		t.Errorf("status = %q, want %q", res.Status, scheduler.StatusTimeout)
+	}
+}
