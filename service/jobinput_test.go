@@ -3,9 +3,11 @@ package service
 import (
 	"context"
 	"errors"
+	"github.com/recoron/recoron/scheduler"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recoron/recoron/metering"
 )
@@ -138,5 +140,21 @@ func TestUpdateWithoutChangeKeepsUpdatedAt(t *testing.T) {
 	if got.UpdatedAt.Before(created.UpdatedAt) || got.Schedule != hourly {
 		t.Errorf("a real change gave schedule %q and updatedAt %v, want %q and no earlier than %v",
 			got.Schedule, got.UpdatedAt, hourly, created.UpdatedAt)
+	}
+}
+
+func TestFinishedAtPrefersClockReading(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, time.December, 4, 22, 38, 0, 0, time.UTC)
+	end := start.Add(4*time.Second + 452*time.Millisecond)
+	// The duration was measured on a clock that ran slower than the wall
+	// clock, so start plus duration comes before the end read.
+	res := scheduler.Result{StartedAt: start, FinishedAt: end, Duration: 4431 * time.Millisecond}
+	if got := finishedAt(res); !got.Equal(end) {
+		t.Errorf("finishedAt with an end time = %v, want %v", got, end)
+	}
+	res.FinishedAt = time.Time{}
+	if got, want := finishedAt(res), start.Add(4431*time.Millisecond); !got.Equal(want) {
+		t.Errorf("finishedAt without an end time = %v, want %v", got, want)
 	}
 }

@@ -27,6 +27,17 @@ func (s *Service) userPlan(ctx context.Context, userID string) (metering.Plan, e
 	return s.Plan(u), nil
 }
 
+// finishedAt returns when a run ended. A result that carries no end time
+// ends its duration after its start. An end time read from the clock, like
+// the start times of the attempts, keeps the run's end after its last
+// attempt's start even when the wall clock is slewed.
+func finishedAt(res scheduler.Result) time.Time {
+	if !res.FinishedAt.IsZero() {
+		return res.FinishedAt
+	}
+	return res.StartedAt.Add(res.Duration)
+}
+
 func retention(plan metering.Plan) int { return HistoryRetention(plan) }
 
 // HistoryRetention returns the number of executions kept per job under
@@ -119,7 +130,7 @@ func (s *Service) executionFrom(run scheduler.Run, res scheduler.Result) *store.
 	e := &store.Execution{
 		ID: run.ExecutionID, JobID: run.JobID, UserID: run.Owner, Trigger: run.Trigger,
 		ScheduledAt: run.ScheduledAt, StartedAt: res.StartedAt,
-		FinishedAt: res.StartedAt.Add(res.Duration), Status: res.Status,
+		FinishedAt: finishedAt(res), Status: res.Status,
 		StatusCode: res.StatusCode, DurationMs: res.Duration.Milliseconds(), Error: cleanText(res.Error),
 		ResponseExcerpt: cleanText(res.ResponseExcerpt), Instance: s.instance,
 	}
