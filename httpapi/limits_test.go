@@ -202,7 +202,8 @@ func TestRateLimitPerKey(t *testing.T) {
 		t.Errorf("details are %v, want limit requestsPerMinute and retryAfterSeconds 30", details)
 	}
 	t.Run("429 has RateLimit headers", func(t *testing.T) {
-		for name, value := range map[string]string{"RateLimit-Limit": "2", "RateLimit-Remaining": "0"} {
+		// The empty bucket is full again a minute later.
+		for name, value := range map[string]string{"RateLimit-Limit": "2", "RateLimit-Remaining": "0", "RateLimit-Reset": "60"} {
 			if got := limited.header.Get(name); got != value {
 				t.Errorf("429 response %s is %q, want %q", name, got, value)
 			}
@@ -238,6 +239,12 @@ func TestDailyAPIQuota(t *testing.T) {
 	}
 	if details := detailsObject(t, res); details["limit"] != "dailyApiCalls" || details["value"] != float64(3) {
 		t.Errorf("details are %v, want limit dailyApiCalls with value 3", details)
+	}
+	// The RateLimit headers describe the quota that refused the request.
+	for name, value := range map[string]string{"RateLimit-Limit": "3", "RateLimit-Remaining": "0", "RateLimit-Reset": "52200"} {
+		if got := res.header.Get(name); got != value {
+			t.Errorf("daily quota 429 %s is %q, want %q", name, got, value)
+		}
 	}
 	// The quota is the user's, whatever the key.
 	wantError(t, h.call(t, "GET", "/jobs", second, nil), http.StatusTooManyRequests, "rate_limited")

@@ -47,7 +47,11 @@ func errRate(ja, en string, limit string, value int64, retryAfter time.Duration)
 }
 
 // admit enforces the per-key request rate and the daily API-call quota,
-// and sets RateLimit-* headers.
+// and sets RateLimit-* headers. They describe the per-key rate:
+// RateLimit-Reset is the number of seconds until the key's allowance is
+// full again, and Retry-After on a 429 is the wait for the next request.
+// A 429 for the daily quota describes the quota instead, which resets at
+// 00:00 UTC.
 func (a *API) admit(w http.ResponseWriter, r *http.Request, p *service.Principal) *apiError {
 	plan := a.svc.Plan(p.User)
 	now := a.svc.Now()
@@ -61,15 +65,15 @@ func (a *API) admit(w http.ResponseWriter, r *http.Request, p *service.Principal
 		if delay > 0 {
 			res.CancelAt(now)
 			h.Set("RateLimit-Remaining", "0")
-			h.Set("RateLimit-Reset", strconv.Itoa(int(math.Ceil(delay.Seconds()))))
+			h.Set("RateLimit-Reset", strconv.Itoa(untilFull(perMinute, lim.TokensAt(now))))
 			return errRate(
 				fmt.Sprintf("リクエスト数の上限に達しました: APIキーごとに1分あたり %d 回までです", perMinute),
 				fmt.Sprintf("rate limit reached: %d requests per minute per API key", perMinute),
 				service.LimitRequestsPerMinute, int64(perMinute), delay)
 		}
-		remaining := int(lim.TokensAt(now))
-		h.Set("RateLimit-Remaining", strconv.Itoa(max(remaining, 0)))
-		h.Set("RateLimit-Reset", strconv.Itoa(int(math.Ceil(float64(perMinute-remaining)*60/float64(perMinute)))))
+		tokens := lim.TokensAt(now)
+		h.Set("RateLimit-Remaining", strconv.Itoa(max(int(tokens), 0)))
+		h.Set("RateLimit-Reset", strconv.Itoa(untilFull(perMinute, tokens)))
 	}
 
 	if quota := plan.DailyAPICalls; quota > 0 {
@@ -79,6 +83,10 @@ func (a *API) admit(w http.ResponseWriter, r *http.Request, p *service.Principal
 		}
 		if used >= quota {
 			tomorrow := now.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+			h := w.Header()
+			h.Set("RateLimit-Limit", strconv.FormatInt(quota, 10))
+			h.Set("RateLimit-Remaining", "0")
+			h.Set("RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(tomorrow.Sub(now).Seconds())), 10))
 			return errRate(
 				fmt.Sprintf("1日のAPI呼び出し数の上限 %d 回に達しました (UTC 0時にリセット)", quota),
 				fmt.Sprintf("daily API call limit of %d reached; it resets at 00:00 UTC", quota),
@@ -86,4 +94,11 @@ func (a *API) admit(w http.ResponseWriter, r *http.Request, p *service.Principal
 		}
 	}
 	return nil
+}
+
+// untilFull returns the whole seconds until a bucket of perMinute requests
+// a minute that holds tokens now is full again.
+func untilFull(perMinute int, tokens float64) int {
+	missing := float64(perMinute) - max(tokens, 0)
+	return int(math.Ceil(missing * 60 / float64(perMinute)))
 }
