@@ -53,3 +53,22 @@ func ClockFromContext(ctx context.Context) Clock {
 	}
 	return SystemClock{}
 }
+
+type stopKey struct{}
+
+// contextWithStop returns a copy of ctx whose [StopRequested] channel is
+// stopping.
+func contextWithStop(ctx context.Context, stopping <-chan struct{}) context.Context {
+	return context.WithValue(ctx, stopKey{}, stopping)
+}
+
+// StopRequested returns a channel that is closed when the scheduler that
+// runs the run of ctx begins to stop, or nil when ctx carries none. Stop
+// lets calls in progress finish, so an executor keeps working on the
+// current attempt but can give up waits that would only lead to more
+// work, such as the backoff before a retry. [HTTPExecutor] makes no more
+// retries once it is closed.
+func StopRequested(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(stopKey{}).(<-chan struct{})
+	return ch
+}

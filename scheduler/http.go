@@ -182,6 +182,10 @@ func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
 		if !sleepCtx(ctx, wait) {
 			break
 		}
+		if stopped(ctx) {
+			res.Error += "; not retried because the scheduler is stopping"
+			break
+		}
 	}
 	res.FinishedAt = clock.Now()
 	res.Duration = res.FinishedAt.Sub(res.StartedAt)
@@ -221,11 +225,16 @@ func fullJitter(interval time.Duration) time.Duration {
 	return time.Duration(rand.Int64N(int64(interval) + 1))
 }
 
+// sleepCtx waits for d and reports whether it did. It returns early, with
+// true, when the scheduler begins to stop, and with false when ctx is
+// done.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return true
+	case <-StopRequested(ctx):
 		return true
 	case <-ctx.Done():
 		return false
@@ -383,4 +392,15 @@ func parseRetryAfter(v string) time.Duration {
 		return min(max(time.Until(t), 0), maxRetryAfter)
 	}
 	return -1
+}
+
+// stopped reports whether the scheduler running the run of ctx has begun
+// to stop.
+func stopped(ctx context.Context) bool {
+	select {
+	case <-StopRequested(ctx):
+		return true
+	default:
+		return false
+	}
 }

@@ -205,6 +205,8 @@ type Scheduler struct {
 	stopping atomic.Bool
 	started  bool
 	loopDone chan struct{}
+	// stopRequested is closed when Stop begins, for [StopRequested].
+	stopRequested chan struct{}
 	// reportsDone is closed when drainReports has handed every skip
 	// report to OnSkip.
 	reportsDone chan struct{}
@@ -416,7 +418,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	s.started = true
 	// The run context carries the clock once for all runs, so executors
 	// read the scheduler's time at no cost per run.
-	s.runCtx, s.cancelRun = context.WithCancel(ContextWithClock(context.WithoutCancel(ctx), s.clock))
+	s.stopRequested = make(chan struct{})
+	runCtx := contextWithStop(ContextWithClock(context.WithoutCancel(ctx), s.clock), s.stopRequested)
+	s.runCtx, s.cancelRun = context.WithCancel(runCtx)
 	s.hookCtx = context.WithoutCancel(s.runCtx)
 	s.loopDone = make(chan struct{})
 	s.stop.init()

@@ -93,6 +93,7 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	}
 	if !s.stopping.Load() {
 		s.stopping.Store(true)
+		close(s.stopRequested)
 		go s.shutdown()
 	}
 	s.mu.Unlock()

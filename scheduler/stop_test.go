@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -344,5 +347,59 @@ func TestRunNowOwnDeadlineDuringStop(t *testing.T) {
 	}
 	if res.Status != scheduler.StatusTimeout {
 		t.Errorf("RunNow past its own deadline = %q (%s), want %q", res.Status, res.Error, scheduler.StatusTimeout)
+	}
+}
+
+// TestStopEndsRetryWait checks that Stop does not wait out the backoff
+// before a retry: the run ends with its last attempt's outcome.
+func TestStopEndsRetryWait(t *testing.T) {
+	t.Parallel()
+	called := make(chan struct{}, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		called <- struct{}{}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+
+	clock := schedulertest.NewClock(epoch)
+	reports := &reportLog{}
+	s := scheduler.New(scheduler.Config{Clock: clock, Logger: slog.New(slog.DiscardHandler),
+		Hooks: scheduler.Hooks{AfterRun: reports.afterRun}})
+	ex := &scheduler.HTTPExecutor{
+		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+		Method: http.MethodGet, URL: srv.URL,
+		Retry: scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Hour, MaxInterval: time.Hour},
+	}
+	if _, err := s.Add(scheduler.Job{ID: "daily", Schedule: mustCompile(t, "0 0 * * *"), Executor: ex}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !clock.WaitForTimers(1, 5*time.Second) {
+		t.Fatal("scheduler never went to sleep")
+	}
+	clock.Advance(12 * time.Hour)
+	select {
+	case <-called:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the job made no call within 5s")
+	}
+
+	// The backoff is drawn from up to an hour, far beyond this deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Stop(ctx); err != nil {
+		t.Fatalf("Stop = %v, want nil: the run should end instead of waiting to retry", err)
+	}
+	got := reports.all()
+	if len(got) != 1 {
+		t.Fatalf("AfterRun got %d reports, want 1", len(got))
+	}
+	if got[0].Status != scheduler.StatusFailure || len(got[0].Attempts) != 1 {
+		t.Errorf("run = %s after %d attempts, want failure after 1", got[0].Status, len(got[0].Attempts))
+	}
+	if !strings.Contains(got[0].Error, "not retried because the scheduler is stopping") {
+		t.Errorf("run error = %q, want it to say why there was no retry", got[0].Error)
 	}
 }

@@ -77,8 +77,13 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveConfig, err
 		"JSON file with an array of plans that replaces the built-in plans; it must define plans named free and unlimited (env RECORON_PLANS)")
 	fs.BoolVar(&cfg.allowPrivate, "allow-private-targets", allowDefault,
 		"let jobs call loopback and private addresses (env RECORON_ALLOW_PRIVATE_TARGETS)")
-	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second,
-		"how long a graceful stop waits for runs in flight")
+	shutdownDefault, err := time.ParseDuration(envOr("RECORON_SHUTDOWN_TIMEOUT", "30s"))
+	if err != nil {
+		return nil, fmt.Errorf("RECORON_SHUTDOWN_TIMEOUT=%q is not a duration; use a value such as 30s",
+			os.Getenv("RECORON_SHUTDOWN_TIMEOUT"))
+	}
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", shutdownDefault,
+		"how long a graceful stop waits for runs in flight; runs still going then are cancelled and the exit status is 1 (env RECORON_SHUTDOWN_TIMEOUT)")
 	leaseDefault, err := time.ParseDuration(envOr("RECORON_INSTANCE_LEASE", "15s"))
 	if err != nil {
 		return nil, fmt.Errorf("RECORON_INSTANCE_LEASE=%q is not a duration; use a value such as 15s",

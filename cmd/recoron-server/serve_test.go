@@ -175,3 +175,14 @@ func TestCheckBootstrapToken(t *testing.T) {
 		t.Errorf("checkBootstrapToken of a 16-character token: %v", err)
 	}
 }
+
+func TestServeRejectsBadShutdownTimeoutEnv(t *testing.T) {
+	t.Setenv("RECORON_SHUTDOWN_TIMEOUT", "soon")
+	var stdout, stderr bytes.Buffer
+	if code := runServe([]string{"--addr", "127.0.0.1:0", "--db", "memory"}, &stdout, &stderr); code != 2 {
+		t.Errorf("exit status = %d, want 2 for a bad setting", code)
+	}
+	if !strings.Contains(stderr.String(), `RECORON_SHUTDOWN_TIMEOUT="soon" is not a duration; use a value such as 30s`) {
+		t.Errorf("stderr does not explain the bad RECORON_SHUTDOWN_TIMEOUT:\n%s", stderr.String())
+	}
+}
