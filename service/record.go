@@ -192,7 +192,14 @@ func (s *Service) onSkip(ctx context.Context, run scheduler.Run, status, reason 
 		}
 	}
 	if err == nil {
-		err = s.store.FinishExecution(ctx, e, retention(plan))
+		// The slot counts as handled, so the stored next run moves past
+		// it and a restart does not walk it again.
+		finisher, ok := s.store.(store.ScheduledRunFinisher)
+		if ok && run.Trigger == scheduler.TriggerSchedule {
+			err = finisher.FinishScheduledExecution(ctx, e, retention(plan), run.NextAt)
+		} else {
+			err = s.store.FinishExecution(ctx, e, retention(plan))
+		}
 	}
 	if err != nil {
 		s.logger.ErrorContext(ctx, "skipped slot not recorded", slog.String("job_id", run.JobID),

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"github.com/recoron/recoron/scheduler"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -135,5 +136,47 @@ func TestExecuteJobUsesServiceClock(t *testing.T) {
 		if !a.StartedAt.Equal(clock.Now()) {
 			t.Errorf("attempt %d started %v, want the service clock's %v", a.Number, a.StartedAt, clock.Now())
 		}
+	}
+}
+
+// TestSkippedSlotMovesNextRun checks that a slot recorded as missed moves
+// the job's stored next run past it, so a restart does not walk and
+// record it again.
+func TestSkippedSlotMovesNextRun(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	start := time.Date(2030, time.January, 1, 0, 0, 30, 0, time.UTC)
+	svc, err := New(Config{Store: memstore.New(), Clock: schedulertest.NewClock(start),
+		Logger: slog.New(slog.DiscardHandler), MeterFlushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := svc.Bootstrap(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Authenticate(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := svc.CreateJobs(ctx, p, []JobInput{jobInput("* * * * *")}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := jobs[0]
+
+	slot := job.NextRunAt
+	next := slot.Add(3 * time.Minute)
+	svc.onSkip(ctx, scheduler.Run{JobID: job.ID, Owner: job.UserID, ExecutionID: scheduler.NewID("exe"),
+		ScheduledAt: slot, NextAt: next, Trigger: scheduler.TriggerSchedule}, store.StatusMissed, "test")
+	stored, err := svc.Store().GetJobByID(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stored.NextRunAt.Equal(next) {
+		t.Errorf("after the missed slot %v the stored next run is %v, want %v", slot, stored.NextRunAt, next)
+	}
+	if !stored.LastRunAt.IsZero() {
+		t.Errorf("a missed slot set lastRunAt to %v, want none", stored.LastRunAt)
 	}
 }

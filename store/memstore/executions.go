@@ -60,6 +60,18 @@ func (s *Store) BeginExecution(ctx context.Context, e *store.Execution, monthlyM
 
 // FinishExecution implements [store.Store].
 func (s *Store) FinishExecution(ctx context.Context, e *store.Execution, keep int) error {
+	return s.finishExecution(e, keep, nil)
+}
+
+// FinishScheduledExecution implements [store.ScheduledRunFinisher].
+func (s *Store) FinishScheduledExecution(ctx context.Context, e *store.Execution, keep int, next time.Time) error {
+	return s.finishExecution(e, keep, &next)
+}
+
+// finishExecution stores the final state of e and, when next is not nil,
+// the job's next run time, unless the stored one is already past e's
+// slot.
+func (s *Store) finishExecution(e *store.Execution, keep int, next *time.Time) error {
 	return s.write(func(txn *memdb.Txn) error {
 		j, err := first[store.Job](txn, "jobs", "id", e.JobID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -72,9 +84,16 @@ func (s *Store) FinishExecution(ctx context.Context, e *store.Execution, keep in
 		if err := txn.Insert("executions", e.Clone()); err != nil {
 			return err
 		}
-		if e.Counted() && e.ScheduledAt.After(j.LastRunAt) {
+		setLast := e.Counted() && e.ScheduledAt.After(j.LastRunAt)
+		setNext := next != nil && !j.NextRunAt.After(e.ScheduledAt)
+		if setLast || setNext {
 			c := j.Clone()
-			c.LastRunAt = e.ScheduledAt
+			if setLast {
+				c.LastRunAt = e.ScheduledAt
+			}
+			if setNext {
+				c.NextRunAt = *next
+			}
 			if err := txn.Insert("jobs", c); err != nil {
 				return err
 			}

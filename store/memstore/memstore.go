@@ -21,7 +21,10 @@ type Store struct {
 	db *memdb.MemDB
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store                = (*Store)(nil)
+	_ store.ScheduledRunFinisher = (*Store)(nil)
+)
 
 type usageRow struct {
 	UserID string
