@@ -26,10 +26,11 @@
 // nominal time, never from the time it actually fired, so schedules do not
 // drift. Runs report the nominal time in [Run.ScheduledAt].
 //
-// If the clock steps forward, or the process stalls, slots that passed
-// more than the catch-up window ago are misfires. With [MisfireRunOnce]
-// the latest of them runs once and the others are reported as missed.
-// With [MisfireSkip] all are reported as missed. If the clock steps
+// If the clock steps forward, or the process stalls, several slots of a
+// job can come due at once. They coalesce: only the latest can run, and
+// the others are reported as missed. When the latest is later than the
+// catch-up window, [MisfireRunOnce] still runs it once and [MisfireSkip]
+// reports it as missed too. If the clock steps
 // backward by more than a second, the wheel is rebuilt so no slot fires
 // early.
 //

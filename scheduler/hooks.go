@@ -26,9 +26,9 @@ var ErrClaimed = errors.New("slot already claimed by another instance")
 //   - A slot skipped because the previous run is still in flight, the
 //     worker queue is full or Stop came first: OnFire, then OnSkip with
 //     status "skipped".
-//   - A slot skipped because a later slot of the same backlog ran instead
-//     (OverlapSkip): OnSkip with status "skipped" only.
-//   - A missed slot: OnSkip with status "missed" only.
+//   - A missed slot, which came due together with later slots of its job
+//     or passed the catch-up window under MisfireSkip: OnSkip with status
+//     "missed" only.
 //   - A run that Stop leaves running: OnFire, BeforeRun, then AfterRun
 //     with status "interrupted", called by Stop.
 //   - [Scheduler.RunNow]: BeforeRun, the executor, AfterRun, or OnSkip

@@ -99,9 +99,10 @@ func NewHTTPClient(cfg HTTPClientConfig) *http.Client {
 
 // RetryPolicy controls retries of failed HTTP attempts. Attempts are
 // retried on transport errors, timeouts, 429 and 5xx responses, never on
-// other statuses, and never past the job's next slot: a retry whose wait
-// would end after [Run.NextAt] is not made, and a retry's timeout is cut
-// so that it ends at [Run.NextAt]. Those checks read the clock of
+// other statuses, and never past the job's next slot: a retry is made
+// only when its wait ends at least 250ms (or its whole timeout, when
+// shorter) before [Run.NextAt], and its timeout is cut so that it ends at
+// [Run.NextAt]. Those checks read the clock of
 // [ClockFromContext], the scheduler's clock for scheduled runs. The waits
 // themselves, like attempt timeouts, are wall-clock time.
 type RetryPolicy struct {
@@ -176,7 +177,7 @@ func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
 		// NextAt comes from the scheduler's clock, so the cut-off reads
 		// the same clock. A fake clock in the past would otherwise drop
 		// every retry.
-		if !run.NextAt.IsZero() && clock.Now().Add(wait).After(run.NextAt) {
+		if !run.NextAt.IsZero() && clock.Now().Add(wait+min(e.timeout(), minRetryTime)).After(run.NextAt) {
 			break
 		}
 		if !sleepCtx(ctx, wait) {
@@ -190,6 +191,20 @@ func (e *HTTPExecutor) Execute(ctx context.Context, run Run) Result {
 	res.FinishedAt = clock.Now()
 	res.Duration = res.FinishedAt.Sub(res.StartedAt)
 	return res
+}
+
+// minRetryTime is the least time a retry must have before the job's
+// next slot, or its whole timeout when that is shorter. A retry cut
+// shorter could hardly succeed, and its timeout would hide the previous
+// attempt's outcome.
+const minRetryTime = 250 * time.Millisecond
+
+// timeout returns the bound on each attempt.
+func (e *HTTPExecutor) timeout() time.Duration {
+	if e.Timeout > 0 {
+		return e.Timeout
+	}
+	return 30 * time.Second
 }
 
 func (e *HTTPExecutor) maxInterval() time.Duration {
@@ -246,10 +261,7 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // The attempt's times come from clock, but its timeout is wall-clock time.
 func (e *HTTPExecutor) attempt(ctx context.Context, clock Clock, run Run, res *Result, limit time.Duration) (Attempt, time.Duration, bool) {
 	att := Attempt{Number: run.Attempt, StartedAt: clock.Now()}
-	timeout := e.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
+	timeout := e.timeout()
 	cut := limit > 0 && limit < timeout
 	if cut {
 		timeout = limit

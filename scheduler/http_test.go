@@ -494,7 +494,7 @@ func TestHTTPExecutorCutsRetryAtNextSlot(t *testing.T) {
 		Timeout: time.Minute,
 		Retry:   scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond},
 	}
-	run := scheduler.Run{Trigger: scheduler.TriggerSchedule, NextAt: time.Now().Add(300 * time.Millisecond)}
+	run := scheduler.Run{Trigger: scheduler.TriggerSchedule, NextAt: time.Now().Add(time.Second)}
 	res := ex.Execute(context.Background(), run)
 	if len(res.Attempts) != 2 {
 		t.Fatalf("attempts = %d, want 2: the first, and one retry cut at the next slot", len(res.Attempts))
@@ -504,5 +504,26 @@ func TestHTTPExecutorCutsRetryAtNextSlot(t *testing.T) {
 	}
 	if res.Status != scheduler.StatusTimeout {
 		t.Errorf("status = %q, want %q", res.Status, scheduler.StatusTimeout)
+	}
+}
+
+// TestHTTPExecutorSkipsRetryTooCloseToNextSlot checks that no retry is
+// made when too little time is left before the next slot, so the run
+// keeps the outcome of its last real attempt.
+func TestHTTPExecutorSkipsRetryTooCloseToNextSlot(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, 503)
+	ex := &scheduler.HTTPExecutor{
+		Client: scheduler.NewHTTPClient(scheduler.HTTPClientConfig{AllowPrivateTargets: true}),
+		Method: http.MethodGet, URL: s.srv.URL,
+		Retry: scheduler.RetryPolicy{MaxAttempts: 3, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond},
+	}
+	run := scheduler.Run{Trigger: scheduler.TriggerSchedule, NextAt: time.Now().Add(100 * time.Millisecond)}
+	res := ex.Execute(context.Background(), run)
+	if len(res.Attempts) != 1 || s.calls.Load() != 1 {
+		t.Errorf("attempts = %d, calls = %d; want 1 of each", len(res.Attempts), s.calls.Load())
+	}
+	if res.Status != scheduler.StatusFailure || res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("result = %s %d, want the first attempt's failure 503", res.Status, res.StatusCode)
 	}
 }

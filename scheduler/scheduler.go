@@ -110,6 +110,12 @@ type Config struct {
 	// interrupted. It is wall-clock time, like Stop's context. Zero or a
 	// negative value selects the default, one second.
 	StopGrace time.Duration
+	// HookGrace is how long Stop waits, after StopGrace, for hooks still
+	// in progress, such as an AfterRun that stores an outcome. Hooks
+	// still running after it are left running, and Stop returns. It is
+	// wall-clock time. Zero or a negative value selects the default, ten
+	// seconds.
+	HookGrace time.Duration
 	// Hooks observe runs.
 	Hooks Hooks
 }
@@ -211,6 +217,9 @@ type Scheduler struct {
 	// report to OnSkip.
 	reportsDone chan struct{}
 	workers     sync.WaitGroup
+	// abandonReports counts the AfterRun calls that Stop makes for runs
+	// it leaves running.
+	abandonReports sync.WaitGroup
 	// slots holds each worker's run in flight, for Stop.
 	slots []runSlot
 	stop  stopState
@@ -239,6 +248,9 @@ func New(cfg Config) *Scheduler {
 	}
 	if cfg.CatchUpWindow <= 0 {
 		cfg.CatchUpWindow = time.Minute
+	}
+	if cfg.HookGrace <= 0 {
+		cfg.HookGrace = 10 * time.Second
 	}
 	if cfg.StopGrace <= 0 {
 		cfg.StopGrace = time.Second
@@ -480,7 +492,7 @@ func (s *Scheduler) fireDue() time.Duration {
 	for len(s.delayed) > 0 && !s.delayed[0].at.After(now) {
 		d := s.popDelayed()
 		if r := s.jobs.get(d.id); r != nil {
-			s.dispatch(s.newTask(r, d.slot, d.next, "", ""))
+			s.dispatch(s.jitteredTask(r, d, now))
 		}
 	}
 
@@ -528,10 +540,7 @@ func (s *Scheduler) schedule(r *jobRecord, t time.Time) {
 func (s *Scheduler) fire(r *jobRecord, now time.Time) {
 	job := &r.Value
 	meta := job.meta
-	window := meta.catchUp
-	if window <= 0 {
-		window = s.cfg.CatchUpWindow
-	}
+	window := s.catchUpWindow(meta)
 
 	// A job usually has one slot to handle, so a small buffer on the stack
 	// spares an allocation per fire.
@@ -568,6 +577,30 @@ func (s *Scheduler) fire(r *jobRecord, now time.Time) {
 		return
 	}
 	s.dispatch(s.newTask(r, latest, slot, "", ""))
+}
+
+// jitteredTask returns the task for a slot that waited for its jitter and
+// is due at now. The slot is missed when a later slot of the job came due
+// meanwhile, which coalesces the two, or when the process was behind and
+// the job's misfire policy skips slots later than the catch-up window.
+func (s *Scheduler) jitteredTask(r *jobRecord, d delayedTask, now time.Time) task {
+	if next := nextSlot(r); next.After(d.next) {
+		return s.newTask(r, d.slot, next, StatusMissed, coalescedReason)
+	}
+	meta := r.Value.meta
+	if now.Sub(d.at) > s.catchUpWindow(meta) && meta.misfire == MisfireSkip {
+		return s.newTask(r, d.slot, d.next, StatusMissed, "slot passed more than the catch-up window ago")
+	}
+	return s.newTask(r, d.slot, d.next, "", "")
+}
+
+// catchUpWindow returns how late a slot of a job with meta may start and
+// still count as on time.
+func (s *Scheduler) catchUpWindow(meta *jobMeta) time.Duration {
+	if meta.catchUp > 0 {
+		return meta.catchUp
+	}
+	return s.cfg.CatchUpWindow
 }
 
 // coalescedReason is the reason recorded for a slot that came due
@@ -739,7 +772,7 @@ func (s *Scheduler) handle(t task, slot *runSlot) {
 		t.done()
 	default:
 		slot.run = t.run
-		s.execute(s.runCtx, s.hookCtx, t.executor, t.timeout, slot)
+		s.execute(s.runCtx, s.hookCtx, t.executor, t.timeout, slot, true)
 		t.done()
 	}
 }
@@ -747,7 +780,7 @@ func (s *Scheduler) handle(t task, slot *runSlot) {
 // execute runs slot.run. ctx is the run's context and hookCtx the context
 // for hooks that store outcomes, which Stop does not cancel. slot.state
 // must not be slotRunning yet.
-func (s *Scheduler) execute(ctx, hookCtx context.Context, ex Executor, timeout time.Duration, slot *runSlot) Result {
+func (s *Scheduler) execute(ctx, hookCtx context.Context, ex Executor, timeout time.Duration, slot *runSlot, scheduled bool) Result {
 	// BeforeRun may change the run. It lives in the slot, so handing the
 	// hook its address costs no allocation.
 	run := &slot.run
@@ -756,7 +789,6 @@ func (s *Scheduler) execute(ctx, hookCtx context.Context, ex Executor, timeout t
 			return s.veto(hookCtx, *run, err)
 		}
 	}
-	scheduled := ctx == s.runCtx
 	if scheduled && ctx.Err() != nil {
 		// Stop cancelled the runs while BeforeRun ran, so this one does
 		// not start.
@@ -858,6 +890,6 @@ func (s *Scheduler) RunNow(ctx context.Context, job Job) (Run, Result, error) {
 
 	slot := &runSlot{run: s.newRun(job.ID, job.Owner, s.clock.Now(), next, TriggerManual)}
 	ctx = ContextWithClock(ctx, s.clock)
-	res := s.execute(ctx, context.WithoutCancel(ctx), job.Executor, job.Timeout, slot)
+	res := s.execute(ctx, context.WithoutCancel(ctx), job.Executor, job.Timeout, slot, false)
 	return slot.run, res, nil
 }

@@ -94,7 +94,33 @@ func (h *harness) advance(t *testing.T, d time.Duration) {
 	if !h.clock.WaitForTimers(1, 5*time.Second) {
 		t.Fatal("scheduler never went to sleep")
 	}
+	// The loop must also sleep on a timer due by the earliest next run,
+	// or a job added since it last woke could be handled late, together
+	// with its next slot.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		timer, ok := h.clock.NextTimer()
+		earliest := h.earliestNextRun()
+		if ok && (earliest.IsZero() || !timer.After(earliest.Add(time.Millisecond))) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("scheduler sleeps until %v, after the earliest next run %v", timer, earliest)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	h.clock.Advance(d)
+}
+
+// earliestNextRun returns the earliest next run of the registered jobs, or
+// the zero Time when none has one.
+func (h *harness) earliestNextRun() time.Time {
+	var earliest time.Time
+	for _, id := range h.sched.JobIDs() {
+		if next, ok := h.sched.NextRun(id); ok && !next.IsZero() && (earliest.IsZero() || next.Before(earliest)) {
+			earliest = next
+		}
+	}
+	return earliest
 }
 
 // waitSkips polls until n skips are recorded by the workers or 5s pass,
@@ -621,4 +647,36 @@ func TestReplaceKeepsQueuedRun(t *testing.T) {
 		t.Errorf("queued run reports slot %v, want %v", run.ScheduledAt, epoch.Add(2*time.Second))
 	}
 	replacement.none(t)
+}
+
+// TestJitteredSlotCoalesces checks that a slot held back by its jitter
+// while the clock jumps ahead coalesces with the later slots: it is
+// recorded as missed, and only the latest slot runs.
+func TestJitteredSlotCoalesces(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, scheduler.Config{})
+	rec := newRecorder()
+	job := scheduler.Job{ID: "jittered", Schedule: mustCompile(t, "0 * * * * *"), Executor: rec,
+		Jitter: 25 * time.Second, Misfire: scheduler.MisfireSkip, CatchUp: time.Minute}
+	if _, err := h.sched.Add(job); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(t, time.Minute)    // 12:01:00: the slot waits for its jitter
+	h.advance(t, 10*time.Minute) // 12:11:00: the process was stalled
+	h.advance(t, 30*time.Second) // past the jitter of the 12:11 slot
+
+	if run := rec.next(t); !run.ScheduledAt.Equal(epoch.Add(11 * time.Minute)) {
+		t.Errorf("ran slot %s, want only the latest, 12:11:00", run.ScheduledAt.Format(time.TimeOnly))
+	}
+	rec.none(t)
+	got := h.waitSkips(t, 10)
+	if len(got) != 10 {
+		t.Fatalf("skips = %q, want the 10 slots 12:01 to 12:10 missed", got)
+	}
+	for i, skip := range got {
+		want := "missed " + epoch.Add(time.Duration(i+1)*time.Minute).Format(time.TimeOnly) + " "
+		if !strings.HasPrefix(skip, want) || !strings.Contains(skip, "only the latest due slot runs") {
+			t.Errorf("skip %d = %q, want %q coalesced", i, skip, want)
+		}
+	}
 }

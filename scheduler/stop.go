@@ -76,8 +76,9 @@ func (st *stopState) init() {
 // no run is in flight, Stop returns nil even if ctx is already done.
 //
 // Hooks that are running when Stop gives up, such as an AfterRun that
-// stores an outcome, are waited for without a limit, so that every
-// report reaches its hook before Stop returns.
+// stores an outcome, are waited for up to [Config.HookGrace] more, so
+// that every report reaches its hook before Stop returns unless a hook
+// hangs.
 //
 // Stop before Start returns nil and keeps the scheduler from starting
 // later, so a shutdown that races the start cannot leave it running.
@@ -121,6 +122,7 @@ func (s *Scheduler) shutdown() {
 	workersDone := make(chan struct{})
 	go func() {
 		s.workers.Wait()
+		<-s.reportsDone
 		close(workersDone)
 	}()
 	select {
@@ -128,7 +130,6 @@ func (s *Scheduler) shutdown() {
 	case <-s.stop.giveUp:
 		s.leaveStuckRuns(workersDone)
 	}
-	<-s.reportsDone
 	s.cancelRun()
 	s.logger.Info("scheduler stopped")
 	s.mu.Lock()
@@ -143,32 +144,61 @@ const stuckPoll = 5 * time.Millisecond
 // leaveStuckRuns reports the runs that ignored cancellation and leaves
 // them running. It waits for every other worker to exit, which includes
 // hooks in progress and runs that return, and then reports the runs still
-// queued as skipped.
+// queued as skipped. Hooks that take longer than HookGrace are left
+// running too.
 func (s *Scheduler) leaveStuckRuns(workersDone <-chan struct{}) {
+	hookDeadline := time.NewTimer(s.cfg.HookGrace)
+	defer hookDeadline.Stop()
 	tick := time.NewTicker(stuckPoll)
 	defer tick.Stop()
 	for {
 		// A worker that passed BeforeRun just before the runs were
 		// cancelled may start its executor late, so each pass looks again.
 		s.abandonRuns()
-		if s.workersGoneOrStuck() {
+		if s.workersGoneOrStuck() && s.reportsDrained() {
 			break
 		}
 		select {
 		case <-workersDone:
 		case <-tick.C:
+		case <-hookDeadline.C:
+			s.logger.Error("scheduler stopped with hooks still running", slog.Int("workers", s.busyWorkers()),
+				slog.Duration("hook_grace", s.cfg.HookGrace))
+			return
 		}
 	}
+
 	// No worker takes tasks any more, so the rest of the queue is
-	// reported here.
-	for t := range s.queue {
-		t.assignID()
-		if t.skipStatus != "" {
-			s.skip(t.run, t.skipStatus, t.skipReason)
-			continue
+	// reported here, and the reports for the runs left running finish.
+	reported := make(chan struct{})
+	go func() {
+		defer close(reported)
+		for t := range s.queue {
+			t.assignID()
+			if t.skipStatus != "" {
+				s.skip(t.run, t.skipStatus, t.skipReason)
+				continue
+			}
+			s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
+			t.done()
 		}
-		s.skip(t.run, StatusSkipped, "scheduler stopped before the run started")
-		t.done()
+		s.abandonReports.Wait()
+	}()
+	select {
+	case <-reported:
+	case <-hookDeadline.C:
+		s.logger.Error("scheduler stopped with skip reports still running", slog.Duration("hook_grace", s.cfg.HookGrace))
+	}
+}
+
+// reportsDrained reports whether drainReports has handed every skip
+// report to OnSkip.
+func (s *Scheduler) reportsDrained() bool {
+	select {
+	case <-s.reportsDone:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -238,10 +268,10 @@ func (s *Scheduler) busyWorkers() int {
 
 // abandonRuns reports every run whose executor has not returned since its
 // cancellation as interrupted, and leaves it running. The reports run
-// concurrently, so one slow AfterRun does not hold back the others.
+// concurrently, so one slow AfterRun does not hold back the others, and
+// s.abandonReports counts them.
 func (s *Scheduler) abandonRuns() {
 	now := s.clock.Now()
-	var reports sync.WaitGroup
 	for i := range s.slots {
 		slot := &s.slots[i]
 		if !slot.state.CompareAndSwap(slotRunning, slotAbandoned) {
@@ -254,7 +284,6 @@ func (s *Scheduler) abandonRuns() {
 		res := Result{Status: StatusInterrupted, StartedAt: started, FinishedAt: now, Duration: now.Sub(started),
 			Error: fmt.Sprintf("the scheduler stopped before the run finished, and the run was left running "+
 				"because it did not return within %s of being cancelled", s.cfg.StopGrace)}
-		reports.Go(func() { s.callAfterRun(s.hookCtx, run, res) })
+		s.abandonReports.Go(func() { s.callAfterRun(s.hookCtx, run, res) })
 	}
-	reports.Wait()
 }

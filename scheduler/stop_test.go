@@ -403,3 +403,62 @@ func TestStopEndsRetryWait(t *testing.T) {
 		t.Errorf("run error = %q, want it to say why there was no retry", got[0].Error)
 	}
 }
+
+// TestRunNowDuringStart runs RunNow while Start runs, which the race
+// detector checks for unguarded state shared by the two.
+func TestRunNowDuringStart(t *testing.T) {
+	t.Parallel()
+	for range 20 {
+		s := scheduler.New(scheduler.Config{Logger: slog.New(slog.DiscardHandler), Workers: 1})
+		var wg sync.WaitGroup
+		var res scheduler.Result
+		var runErr, startErr error
+		wg.Go(func() {
+			_, res, runErr = s.RunNow(context.Background(), scheduler.Job{ID: "now",
+				Executor: scheduler.ExecutorFunc(func(context.Context, scheduler.Run) error { return nil })})
+		})
+		wg.Go(func() { startErr = s.Start(context.Background()) })
+		wg.Wait()
+		if runErr != nil || res.Status != scheduler.StatusSuccess {
+			t.Errorf("RunNow during Start = %s, %v; want success", res.Status, runErr)
+		}
+		if startErr != nil {
+			t.Errorf("Start = %v", startErr)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := s.Stop(ctx); err != nil {
+			t.Errorf("Stop = %v", err)
+		}
+		cancel()
+	}
+}
+
+// TestStopLeavesHangingHook checks that a hook that never returns holds
+// Stop back for HookGrace at most.
+func TestStopLeavesHangingHook(t *testing.T) {
+	t.Parallel()
+	hang := make(chan struct{})
+	defer close(hang)
+	started := make(chan scheduler.Run, 1)
+	ex := scheduler.ExecutorFunc(func(_ context.Context, run scheduler.Run) error {
+		started <- run
+		return nil
+	})
+	cfg := scheduler.Config{StopGrace: 20 * time.Millisecond, HookGrace: 50 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler),
+		Hooks: scheduler.Hooks{AfterRun: func(context.Context, scheduler.Run, scheduler.Result) { <-hang }}}
+	s := startWithRun(t, cfg, ex, started)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Stop(ctx) }()
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Stop = %v, want %v", err, context.DeadlineExceeded)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop still waits for a hanging AfterRun after 10s")
+	}
+}

@@ -128,3 +128,18 @@ func (c *Clock) WaitForTimers(n int, timeout time.Duration) bool {
 		}
 	}
 }
+
+// NextTimer returns the deadline of the earliest pending timer, and false
+// when no timer is pending. A test can compare it with a job's next run to
+// see that the scheduler sleeps until that run at the latest.
+func (c *Clock) NextTimer() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var earliest time.Time
+	for tm := range c.timers {
+		if earliest.IsZero() || tm.deadline.Before(earliest) {
+			earliest = tm.deadline
+		}
+	}
+	return earliest, !earliest.IsZero()
+}
