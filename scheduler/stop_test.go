@@ -446,7 +446,7 @@ func TestStopLeavesHangingHook(t *testing.T) {
 	})
 	cfg := scheduler.Config{StopGrace: 20 * time.Millisecond, HookGrace: 50 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler),
-		Hooks: scheduler.Hooks{AfterRun: func(context.Context, scheduler.Run, scheduler.Result) { <-hang }}}
+		Hooks:  scheduler.Hooks{AfterRun: func(context.Context, scheduler.Run, scheduler.Result) { <-hang }}}
 	s := startWithRun(t, cfg, ex, started)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
