@@ -190,7 +190,8 @@ func (s *Service) keepLease(ctx context.Context, tracker store.InstanceTracker) 
 			s.logger.ErrorContext(ctx, "marking runs of stopped instances failed", slog.String("instance_id", s.instance),
 				slog.Any("err", err))
 		case n > 0:
-			s.logger.WarnContext(ctx, "runs of a stopped instance marked interrupted", slog.Int("count", n))
+			s.logger.WarnContext(ctx, "runs of a stopped instance marked interrupted", slog.Int("count", n),
+				slog.String("instance_id", s.instance))
 		}
 	}
 }

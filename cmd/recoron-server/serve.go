@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -251,6 +250,7 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 			return err
 		}
 	}
+	logger.Info("opening database", slog.String("db", redactDSN(cfg.db)), slog.String("schema", cfg.dbSchema))
 	st, err := openStore(ctx, cfg.db, cfg.dbSchema, logger, false)
 	if err != nil {
 		return err
@@ -304,7 +304,8 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 		return err
 	}
 	ready.Store(true)
-	logger.Info("server started", slog.String("addr", ln.Addr().String()), slog.String("db", redactDSN(cfg.db)))
+	logger.Info("server started", slog.String("addr", ln.Addr().String()), slog.String("db", redactDSN(cfg.db)),
+		slog.String("schema", cfg.dbSchema))
 
 	select {
 	case <-ctx.Done():
@@ -348,11 +349,6 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
-// redactDSN hides the password of a URL-style DSN, so logs never show it.
-func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
-	}
-	return u.Redacted()
-}
+// redactDSN hides every password in dsn, so logs and messages never
+// show one.
+func redactDSN(dsn string) string { return sqlstore.RedactDSN(dsn) }

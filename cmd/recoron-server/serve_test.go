@@ -17,6 +17,11 @@ func TestRedactDSN(t *testing.T) {
 		"postgres://app@db/recoron":             "postgres://app@db/recoron",
 		"sqlite:recoron.db":                     "sqlite:recoron.db",
 		"memory":                                "memory",
+		"postgres://app@db/recoron?sslmode=disable&password=s3cret": "postgres://app@db/recoron?password=xxxxx&sslmode=disable",
+		"postgres://app:a@db/recoron?password=b":                    "postgres://app:xxxxx@db/recoron?password=xxxxx",
+		"host=db user=app password=s3cret dbname=recoron":           "host=db user=app password=xxxxx dbname=recoron",
+		"host=db password = 's3 cret' dbname=recoron":               "host=db password = xxxxx dbname=recoron",
+		"host=db PASSWORD='it\\'s' dbname=recoron":                  "host=db PASSWORD=xxxxx dbname=recoron",
 	} {
 		if got := redactDSN(dsn); got != want {
 			t.Errorf("redactDSN(%q) = %q, want %q", dsn, got, want)

@@ -147,7 +147,7 @@ func (s *Store) InterruptExecutions(ctx context.Context, startedBefore, now time
 		for _, e := range running {
 			c := e.Clone()
 			c.Status, c.FinishedAt = store.StatusInterrupted, now
-			c.Error = "the server stopped while the run was in flight"
+			c.Error = "the server stopped while the run was in flight; the call may or may not have reached the target"
 			if err := txn.Insert("executions", c); err != nil {
 				return err
 			}

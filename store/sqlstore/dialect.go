@@ -227,14 +227,26 @@ func openSQLiteDB(path string, params url.Values, conns int) (*sql.DB, error) {
 	return db, nil
 }
 
+// defaultConnectTimeout bounds each new PostgreSQL connection, including
+// its startup exchange, when neither the DSN nor Options set a timeout.
+const defaultConnectTimeout = 10 * time.Second
+
 // openPostgres opens a pool whose connections use the schema of opts as
 // their search path.
 func openPostgres(dsn string, opts Options) (*Store, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("invalid PostgreSQL DSN %q: %w", redact(dsn), err)
+		return nil, fmt.Errorf("invalid PostgreSQL DSN %q: %w", RedactDSN(dsn), err)
 	}
 	cfg.RuntimeParams["search_path"] = pgx.Identifier{schemaName(opts)}.Sanitize()
+	if cfg.ConnectTimeout == 0 {
+		// A server that accepts connections but never answers would
+		// otherwise hold Open, and every query after it, forever.
+		cfg.ConnectTimeout = opts.ConnectTimeout
+		if cfg.ConnectTimeout <= 0 {
+			cfg.ConnectTimeout = defaultConnectTimeout
+		}
+	}
 
 	schema := schemaName(opts)
 	db := stdlib.OpenDB(*cfg)

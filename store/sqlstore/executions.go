@@ -239,4 +239,4 @@ func (s *Store) InterruptExecutions(ctx context.Context, startedBefore, now time
 }
 
 // interruptedReason is the error text of an interrupted execution.
-const interruptedReason = "the server stopped while the run was in flight"
+const interruptedReason = "the server stopped while the run was in flight; the call may or may not have reached the target"

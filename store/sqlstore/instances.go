@@ -32,7 +32,7 @@ func (s *Store) RemoveInstance(ctx context.Context, id string) error {
 
 // orphanReason is the error text of an execution whose process lost its
 // lease.
-const orphanReason = "the server running it stopped renewing its lease before the run finished"
+const orphanReason = "the server running it stopped renewing its lease before the run finished; the call may or may not have reached the target"
 
 // InterruptOrphans implements [store.InstanceTracker].
 func (s *Store) InterruptOrphans(ctx context.Context, lapsedBefore, now time.Time) (int, error) {

@@ -90,6 +90,9 @@ func (s *Store) migrate(ctx context.Context, opts Options) error {
 			return err
 		}
 		if current == 0 && opts.Existing {
+			if s.dialect == postgresDialect {
+				return fmt.Errorf("%w (PostgreSQL schema %s has no ReCoron tables)", ErrNoDatabase, schemaName(opts))
+			}
 			return ErrNoDatabase
 		}
 		if current > latest {

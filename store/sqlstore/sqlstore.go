@@ -22,6 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -57,6 +59,11 @@ type Options struct {
 	// database set it, so a typing mistake in a name never creates a new
 	// empty one.
 	Existing bool
+
+	// ConnectTimeout bounds each new PostgreSQL connection, including its
+	// startup exchange, unless the DSN sets connect_timeout. Zero selects
+	// 10 seconds. SQLite ignores it.
+	ConnectTimeout time.Duration
 
 	// JobPollInterval is how often [Store.WatchJobs] reads the change log
 	// of a SQLite database. Zero selects one second. PostgreSQL pushes
@@ -103,7 +110,8 @@ var (
 //     sqlite:///abs/path is accepted too. sqlite::memory: opens a private
 //     in-memory database that lives until Close.
 //   - postgres://... or postgresql://... connects to PostgreSQL with any
-//     connection string that pgx accepts.
+//     connection string that pgx accepts. Each connection gives up after
+//     Options.ConnectTimeout unless the DSN sets connect_timeout.
 //
 // Open fails when the database schema is newer than this build supports.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
@@ -120,7 +128,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s, err = openPostgres(dsn, opts)
 	default:
-		return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH, sqlite::memory: or postgres://USER@HOST:PORT/DB", redact(dsn))
+		return nil, fmt.Errorf("unsupported database DSN %q: use sqlite:PATH, sqlite::memory: or postgres://USER@HOST:PORT/DB", RedactDSN(dsn))
 	}
 	if err != nil {
 		return nil, err
@@ -138,23 +146,34 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// redact hides the password of a URL-style DSN, so that error messages and
-// logs can show the rest.
-func redact(dsn string) string {
-	scheme, rest, ok := strings.Cut(dsn, "://")
-	if !ok {
-		return dsn
+// RedactDSN returns dsn with every password in it replaced by xxxxx: the
+// password of a URL's user, a password query parameter, and the password
+// of a key=value DSN such as "host=db password=secret".
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" || u.Opaque != "" {
+		// A key=value DSN may carry a password in any of its words, and a
+		// URL that does not parse may still have one before its host.
+		dsn = userPassword.ReplaceAllString(dsn, "${1}xxxxx@")
+		return keyValuePassword.ReplaceAllString(dsn, "${1}xxxxx")
 	}
-	userinfo, host, ok := strings.Cut(rest, "@")
-	if !ok {
-		return dsn
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
-	user, _, hasPassword := strings.Cut(userinfo, ":")
-	if !hasPassword {
-		return dsn
+	if u.User == nil {
+		return u.String()
 	}
-	return scheme + "://" + user + ":xxxxx@" + host
+	return u.Redacted()
 }
+
+// userPassword matches the user and password before the host of a URL,
+// and keyValuePassword the value of a password in a key=value DSN, quoted
+// or not.
+var (
+	userPassword     = regexp.MustCompile(`(://[^:/@]*:)[^@]*@`)
+	keyValuePassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+)
 
 // Dialect returns DialectSQLite or DialectPostgres.
 func (s *Store) Dialect() string { return s.dialect.name }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -403,5 +404,57 @@ func TestWatchJobsAcrossStores(t *testing.T) {
 				t.Fatal("WatchJobs reported no job created by another store within 10s")
 			}
 		})
+	}
+}
+
+// TestOpenGivesUpOnSilentServer checks that Open fails within
+// Options.ConnectTimeout against a server that accepts connections and
+// never answers.
+func TestOpenGivesUpOnSilentServer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { conn.Close() })
+		}
+	}()
+
+	dsn := "postgres://app:s3cret@" + ln.Addr().String() + "/recoron?sslmode=disable"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := sqlstore.Open(ctx, dsn, sqlstore.Options{ConnectTimeout: time.Second})
+	if err == nil {
+		st.Close()
+		t.Fatal("Open succeeded against a server that never answers")
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("Open returned only when the test's own deadline passed: %v", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("Open error %q contains the password", err)
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	t.Parallel()
+	for dsn, want := range map[string]string{
+		"postgres://app:s3cret@db:5432/recoron":                     "postgres://app:xxxxx@db:5432/recoron",
+		"postgres://app@db/recoron?sslmode=disable&password=s3cret": "postgres://app@db/recoron?password=xxxxx&sslmode=disable",
+		"host=db user=app password=s3cret dbname=recoron":           "host=db user=app password=xxxxx dbname=recoron",
+		"host=db password = 's3 cret' dbname=recoron":               "host=db password = xxxxx dbname=recoron",
+		"postgres://app:s3cret@db:port/recoron":                     "postgres://app:xxxxx@db:port/recoron",
+		"sqlite:recoron.db":                                         "sqlite:recoron.db",
+	} {
+		if got := sqlstore.RedactDSN(dsn); got != want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", dsn, got, want)
+		}
 	}
 }
