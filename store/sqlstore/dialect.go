@@ -240,7 +240,7 @@ func openPostgres(dsn string, opts Options) (*Store, error) {
 	}
 	cfg.RuntimeParams["search_path"] = pgx.Identifier{schemaName(opts)}.Sanitize()
 	if cfg.ConnectTimeout == 0 {
-		// A server that accepts connections but never answers would
+		// A server that accepts connections but never replies would
 		// otherwise hold Open, and every query after it, forever.
 		cfg.ConnectTimeout = opts.ConnectTimeout
 		if cfg.ConnectTimeout <= 0 {
