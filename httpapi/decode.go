@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +34,11 @@ func readBody(r *http.Request) ([]byte, error) {
 				ja: fmt.Sprintf("リクエスト本文が大きすぎます (上限 %d バイト)", mbe.Limit),
 				en: fmt.Sprintf("request body is larger than the limit of %d bytes", mbe.Limit)}
 		}
-		return nil, fmt.Errorf("reading request body: %w", err)
+		// A body cut short or sent with broken chunked encoding is the
+		// client's error.
+		return nil, invalidJA(requestField,
+			fmt.Sprintf("request body could not be read: %v; send the whole body again", err),
+			"リクエスト本文を最後まで読み取れませんでした。本文全体をもう一度送ってください")
 	}
 	return body, nil
 }
@@ -42,15 +47,21 @@ func readBody(r *http.Request) ([]byte, error) {
 // application/json or a type with the +json suffix, with any parameters.
 // A missing Content-Type passes, because curl users often leave it out.
 func checkContentType(r *http.Request) error {
-	sent := r.Header.Get("Content-Type")
-	if sent == "" {
+	values := r.Header.Values("Content-Type")
+	if len(values) == 0 {
 		return nil
 	}
-	mediaType, _, err := mime.ParseMediaType(sent)
-	if err == nil || errors.Is(err, mime.ErrInvalidMediaParameter) {
-		if mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") {
+	sent := strings.Join(values, ", ")
+	mediaType, params, err := mime.ParseMediaType(values[0])
+	if len(values) == 1 && (err == nil || errors.Is(err, mime.ErrInvalidMediaParameter)) && isJSONType(mediaType) {
+		charset, ok := params["charset"]
+		if !ok || strings.EqualFold(charset, "utf-8") {
 			return nil
 		}
+		en := fmt.Sprintf("charset %q is not supported; send the JSON body in UTF-8, with Content-Type: application/json", charset)
+		ja := fmt.Sprintf("文字コード %q には対応していません。JSON の本文を UTF-8 で、Content-Type: application/json を付けて送ってください", charset)
+		return &apiError{status: http.StatusUnsupportedMediaType, code: CodeUnsupportedMediaType, ja: ja, en: en,
+			details: map[string]any{"contentType": sent, "supported": []string{"application/json", "application/*+json"}}}
 	}
 
 	en := fmt.Sprintf("Content-Type %q is not supported; send the JSON body with Content-Type: application/json", sent)
@@ -62,6 +73,16 @@ func checkContentType(r *http.Request) error {
 	}
 	return &apiError{status: http.StatusUnsupportedMediaType, code: CodeUnsupportedMediaType, ja: ja, en: en,
 		details: map[string]any{"contentType": sent, "supported": []string{"application/json", "application/*+json"}}}
+}
+
+// isJSONType reports whether mediaType is application/json or a type with
+// the +json suffix, such as application/merge-patch+json.
+func isJSONType(mediaType string) bool {
+	if mediaType == "application/json" {
+		return true
+	}
+	top, sub, ok := strings.Cut(mediaType, "/")
+	return ok && top == "application" && strings.HasSuffix(sub, "+json") && len(sub) > len("+json")
 }
 
 // decodeJSON reads the body into v strictly: a non-JSON Content-Type,
@@ -94,7 +115,96 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 		return nil, invalidJA(requestField, "unexpected data after the JSON value",
 			"JSON の値の後に余分なデータがあります。JSON の値を 1 つだけ送ってください")
 	}
+	if err := checkKeyCase(body, v); err != nil {
+		return nil, err
+	}
 	return body, nil
+}
+
+// checkKeyCase rejects object keys that match a field of v only when case
+// is ignored, as encoding/json matches them. Field names are
+// case-sensitive here, so {"Name": ...} cannot slip past the checks that
+// look fields up by their exact names.
+func checkKeyCase(body []byte, v any) error {
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil // decoding into v has already accepted the body
+	}
+	if field, want, ok := wrongCase(doc, reflect.TypeOf(v), ""); ok {
+		field = clip(field)
+		return invalidJA(field,
+			fmt.Sprintf("unknown field %q; field names are case-sensitive, so write %q", field, want),
+			fmt.Sprintf("フィールド %q は存在しません。フィールド名は大文字と小文字を区別します。%q と書いてください", field, want))
+	}
+	return nil
+}
+
+// wrongCase walks doc, a decoded JSON value, along the Go type t and
+// returns the path of the first key whose case differs from the field it
+// matches, with the field's JSON name.
+func wrongCase(doc any, t reflect.Type, path string) (field, want string, found bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch value := doc.(type) {
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return "", "", false
+		}
+		fields := map[string]reflect.StructField{}
+		folded := map[string]string{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			fields[name] = f
+			folded[strings.ToLower(name)] = name
+		}
+		for _, key := range slices.Sorted(maps.Keys(value)) {
+			keyPath := key
+			if path != "" {
+				keyPath = path + "." + key
+			}
+			if f, ok := fields[key]; ok {
+				if field, want, found := wrongCase(value[key], f.Type, keyPath); found {
+					return field, want, true
+				}
+				continue
+			}
+			if name, ok := folded[strings.ToLower(key)]; ok {
+				return keyPath, name, true
+			}
+		}
+	case []any:
+		if t.Kind() != reflect.Slice {
+			return "", "", false
+		}
+		for i, item := range value {
+			if field, want, found := wrongCase(item, t.Elem(), path+"["+strconv.Itoa(i)+"]"); found {
+				return field, want, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// maxEchoed bounds the length of a value from the request that a message
+// repeats, so a huge key or number cannot make a huge response.
+const maxEchoed = 200
+
+// clip returns s, shortened to maxEchoed bytes with a trailing ellipsis
+// when longer.
+func clip(s string) string {
+	if len(s) <= maxEchoed {
+		return s
+	}
+	cut := maxEchoed
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // readEmptyBody accepts an empty body or an empty JSON object, which many
@@ -207,10 +317,19 @@ func jsonError(err error, body []byte, target any) error {
 		if field == "" {
 			field = requestField
 		}
+		field = clip(field)
 		en, ja := typeName(typ.Type.String())
-		return invalidJA(field, fmt.Sprintf("expected %s, got JSON %s", en, typ.Value),
+		value := clip(typ.Value)
+		if field == requestField {
+			// The whole value has the wrong type, so the message names no
+			// field: in a batch, the item's index replaces "request".
+			return invalidJA(field, fmt.Sprintf("expected %s, got JSON %s", en, value),
+				fmt.Sprintf("%sを指定してください。JSON の%sが送られています",
+					strings.TrimSpace(spaceASCII(ja)), spaceASCII(jsonValueJA(value))))
+		}
+		return invalidJA(field, fmt.Sprintf("expected %s, got JSON %s", en, value),
 			fmt.Sprintf("%s には%sを指定してください。JSON の%sが送られています",
-				field, spaceASCII(ja), spaceASCII(jsonValueJA(typ.Value))))
+				field, spaceASCII(ja), spaceASCII(jsonValueJA(value))))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return invalidJA(requestField, "malformed JSON: unexpected end of input",
 			"JSON が途中で終わっています。括弧や引用符が閉じているか確認してください")
@@ -224,6 +343,7 @@ func jsonError(err error, body []byte, target any) error {
 		if !ok {
 			field = name
 		}
+		field = clip(field)
 		return invalidJA(field, fmt.Sprintf("unknown field %q; remove it", field),
 			fmt.Sprintf("フィールド %q は存在しません。削除してください", field))
 	}
@@ -247,7 +367,9 @@ func typeName(goType string) (en, ja string) {
 		return "an array of strings", "文字列の配列"
 	case "[]httpapi.jobRequest", "[]json.RawMessage":
 		return "an array of jobs", "ジョブの配列"
-	case "httpapi.jobRequest", "httpapi.keyRequest":
+	}
+	if strings.HasPrefix(goType, "httpapi.") || strings.HasPrefix(goType, "*httpapi.") {
+		// The request types and the objects inside them.
 		return "an object", "オブジェクト"
 	}
 	return goType, goType + " 型の値"

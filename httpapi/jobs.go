@@ -83,9 +83,23 @@ func (jr *jobRequest) input(raw map[string]json.RawMessage) service.JobInput {
 	if isNull("jitterSeconds") {
 		in.JitterSeconds = num(0)
 	}
+	if isNull("enabled") {
+		enabled := true
+		in.Enabled = &enabled
+	}
 	if isNull("retry") {
 		in.Retry = &service.RetryInput{MaxAttempts: num(service.DefaultRetryMaxAttempts),
 			InitialIntervalMs: num(service.DefaultRetryInitialMs), MaxIntervalMs: num(service.DefaultRetryMaxMs)}
+	}
+	var retry map[string]json.RawMessage
+	if in.Retry != nil && json.Unmarshal(raw["retry"], &retry) == nil {
+		for name, field := range map[string]**int{"maxAttempts": &in.Retry.MaxAttempts,
+			"initialIntervalMs": &in.Retry.InitialIntervalMs, "maxIntervalMs": &in.Retry.MaxIntervalMs} {
+			if v, ok := retry[name]; ok && string(v) == "null" {
+				*field = num(map[string]int{"maxAttempts": service.DefaultRetryMaxAttempts,
+					"initialIntervalMs": service.DefaultRetryInitialMs, "maxIntervalMs": service.DefaultRetryMaxMs}[name])
+			}
+		}
 	}
 	return in
 }
@@ -93,7 +107,7 @@ func (jr *jobRequest) input(raw map[string]json.RawMessage) service.JobInput {
 // nullFields rejects explicit nulls for the fields that every job needs.
 func nullFields(raw map[string]json.RawMessage, prefix string) []service.FieldError {
 	var out []service.FieldError
-	for _, f := range []string{"name", "url", "method", "schedule", "enabled"} {
+	for _, f := range []string{"name", "url", "method", "schedule"} {
 		if v, ok := raw[f]; ok && string(v) == "null" {
 			out = append(out, service.FieldError{Field: prefix + f,
 				Message:   f + " cannot be null because every job needs one; give a value, or leave the field out to keep the current one",
@@ -109,7 +123,17 @@ func (a *API) decodeJob(r *http.Request) (service.JobInput, error) {
 	if err != nil {
 		return service.JobInput{}, err
 	}
-	return decodeJobItem(body)
+	in, err := decodeJobItem(body)
+	// An error about the whole item is an error about the whole request.
+	var verr *service.ValidationError
+	if errors.As(err, &verr) {
+		for i := range verr.Fields {
+			if verr.Fields[i].Field == "" {
+				verr.Fields[i].Field = requestField
+			}
+		}
+	}
+	return in, err
 }
 
 func (a *API) createJob(r *http.Request, p *service.Principal) (int, any, error) {
@@ -131,6 +155,11 @@ func (a *API) createBatch(r *http.Request, p *service.Principal) (int, any, erro
 	}
 	// The body is a bare array, so its size is an error of the whole
 	// request.
+	if items == nil {
+		return 0, nil, invalidJA(requestField,
+			fmt.Sprintf("expected an array of 1 to %d jobs, got null", service.MaxBatch),
+			fmt.Sprintf("1〜%d 件のジョブの配列を送ってください。null が送られています", service.MaxBatch))
+	}
 	if len(items) == 0 {
 		return 0, nil, invalidJA(requestField,
 			fmt.Sprintf("the array of jobs is empty; send an array of 1 to %d jobs", service.MaxBatch),
@@ -185,9 +214,12 @@ func decodeJobItem(item json.RawMessage) (service.JobInput, error) {
 		return service.JobInput{}, err
 	}
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(item, &raw); err != nil {
-		return service.JobInput{}, invalidJA("", "expected a JSON object for the job",
+	if err := json.Unmarshal(item, &raw); err != nil || raw == nil {
+		return service.JobInput{}, invalidJA("", "expected a JSON object for the job, got "+clip(string(bytes.TrimSpace(item))),
 			"ジョブは JSON のオブジェクトで指定してください")
+	}
+	if err := checkKeyCase(item, &jr); err != nil {
+		return service.JobInput{}, err
 	}
 	if nulls := nullFields(raw, ""); len(nulls) > 0 {
 		return service.JobInput{}, &service.ValidationError{Fields: nulls}

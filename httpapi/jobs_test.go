@@ -499,7 +499,7 @@ func TestUpdateJobNullResetsPolicy(t *testing.T) {
 		}
 	}
 
-	for _, field := range []string{"name", "url", "method", "schedule", "enabled"} {
+	for _, field := range []string{"name", "url", "method", "schedule"} {
 		res := h.call(t, "PATCH", "/jobs/"+id, h.token, `{"`+field+`": null}`)
 		wantInvalid(t, res, field)
 		if !strings.Contains(res.message, "すべてのジョブに必要なため null は指定できません") {

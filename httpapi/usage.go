@@ -191,6 +191,12 @@ func previewAfter(v string, now time.Time) (time.Time, error) {
 		return now, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
+	if err == nil && t.UTC().Year() < 0 {
+		utc := t.UTC().Format(time.RFC3339Nano)
+		return time.Time{}, invalidJA("after",
+			fmt.Sprintf("after %q is %s in UTC, before the year 0 that RFC 3339 can write; use a later time", v, utc),
+			fmt.Sprintf("after %q は UTC で %s となり、RFC 3339 で表せる 0 年より前です。もっと後の時刻を指定してください", v, utc))
+	}
 	if err == nil && t.UTC().Year() > maxPreviewYear {
 		utc := t.UTC().Format(time.RFC3339Nano)
 		return time.Time{}, invalidJA("after",
