@@ -77,6 +77,12 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	writeJSON(w, e.status, envelope{Message: msg, Error: &errorBody{Code: e.code, Details: e.details}})
 }
 
+// PrefersEnglish reports whether r's Accept-Language prefers English to
+// Japanese. It is false when the header names neither, because messages
+// are Japanese by default. Servers use it to answer requests outside the
+// API in the same language.
+func PrefersEnglish(r *http.Request) bool { return english(r, false) }
+
 // english reports whether the client prefers English to Japanese, or
 // whether fallback is set when it names neither.
 func english(r *http.Request, fallback bool) bool {

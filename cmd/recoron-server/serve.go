@@ -341,12 +341,21 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 		Data    any       `json:"data"`
 		Error   errorBody `json:"error"`
 	}{
-		Message: fmt.Sprintf("not found: %s; the API is under /api/ and health at /healthz", r.URL.Path),
+		Message: notFoundMessage(r),
 		Error:   errorBody{Code: "not_found"},
 	})
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// notFoundMessage returns the message for a path outside the API, in
+// Japanese unless the request prefers English, as API messages are.
+func notFoundMessage(r *http.Request) string {
+	if httpapi.PrefersEnglish(r) {
+		return fmt.Sprintf("not found: %s; the API is under /api/ and health at /healthz", r.URL.Path)
+	}
+	return fmt.Sprintf("%s が見つかりません。API は /api/ 以下に、ヘルスチェックは /healthz にあります", r.URL.Path)
 }
 
 // redactDSN hides every password in dsn, so logs and messages never

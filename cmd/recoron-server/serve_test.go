@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,5 +191,29 @@ func TestServeRejectsBadShutdownTimeoutEnv(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `RECORON_SHUTDOWN_TIMEOUT="soon" is not a duration; use a value such as 30s`) {
 		t.Errorf("stderr does not explain the bad RECORON_SHUTDOWN_TIMEOUT:\n%s", stderr.String())
+	}
+}
+
+func TestNotFoundOutsideAPISpeaksClientLanguage(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		acceptLanguage, want string
+	}{
+		{"", "/nope が見つかりません"},
+		{"en", "not found: /nope; the API is under /api/"},
+		{"ja, en;q=0.5", "/nope が見つかりません"},
+	} {
+		req := httptest.NewRequest("GET", "/nope", nil)
+		if tc.acceptLanguage != "" {
+			req.Header.Set("Accept-Language", tc.acceptLanguage)
+		}
+		rec := httptest.NewRecorder()
+		notFound(rec, req)
+		if rec.Code != http.StatusNotFound {
+			t.Errorf("Accept-Language %q: status %d, want 404", tc.acceptLanguage, rec.Code)
+		}
+		if !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("Accept-Language %q: body %s does not contain %q", tc.acceptLanguage, rec.Body.String(), tc.want)
+		}
 	}
 }
