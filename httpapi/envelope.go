@@ -79,7 +79,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 
 // PrefersEnglish reports whether r's Accept-Language prefers English to
 // Japanese. It is false when the header names neither, because messages
-// are Japanese by default. Servers use it to answer requests outside the
+// are Japanese by default. Servers use it to respond to requests outside the
 // API in the same language.
 func PrefersEnglish(r *http.Request) bool { return english(r, false) }
 

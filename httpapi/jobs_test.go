@@ -463,7 +463,7 @@ func TestUpdateJobFields(t *testing.T) {
 
 // TestUpdateJobNullResetsPolicy checks that null sets optional fields back
 // to their defaults, and that a null required field is rejected with a
-// message that says why.
+// message that gives the reason.
 func TestUpdateJobNullResetsPolicy(t *testing.T) {
 	t.Parallel()
 	h := setup(t)

@@ -409,7 +409,7 @@ func TestWatchJobsAcrossStores(t *testing.T) {
 
 // TestOpenGivesUpOnSilentServer checks that Open fails within
 // Options.ConnectTimeout against a server that accepts connections and
-// never answers.
+// never replies.
 func TestOpenGivesUpOnSilentServer(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
