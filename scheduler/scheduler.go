@@ -452,9 +452,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 func (s *Scheduler) loop() {
 	defer close(s.loopDone)
 	for !s.stopping.Load() {
-		wait := s.fireDue()
+		wakeAt := s.fireDue()
 
-		timer := s.clock.NewTimer(wait)
+		// The wait is measured from the clock as the timer is made, so a
+		// clock that moved while the slots fired does not push it back.
+		timer := s.clock.NewTimer(wakeAt.Sub(s.clock.Now()))
 		select {
 		case <-timer.C():
 		case <-s.wake:
@@ -477,8 +479,8 @@ func (s *Scheduler) loop() {
 // stall the loop forever.
 const idleWait = time.Minute
 
-// fireDue fires every due slot and returns how long to sleep.
-func (s *Scheduler) fireDue() time.Duration {
+// fireDue fires every due slot and returns when to wake next.
+func (s *Scheduler) fireDue() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -496,14 +498,14 @@ func (s *Scheduler) fireDue() time.Duration {
 		}
 	}
 
-	wait := idleWait
-	if t, ok := s.wheel.NextWake(); ok {
-		wait = min(max(t.Sub(now), 0), wait)
+	wakeAt := now.Add(idleWait)
+	if t, ok := s.wheel.NextWake(); ok && t.Before(wakeAt) {
+		wakeAt = t
 	}
-	if len(s.delayed) > 0 {
-		wait = min(max(s.delayed[0].at.Sub(now), 0), wait)
+	if len(s.delayed) > 0 && s.delayed[0].at.Before(wakeAt) {
+		wakeAt = s.delayed[0].at
 	}
-	return wait
+	return wakeAt
 }
 
 // backwardJumpTolerance is how far the clock may step back before the
