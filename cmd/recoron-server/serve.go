@@ -250,7 +250,7 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 			return err
 		}
 	}
-	logger.Info("opening database", slog.String("db", redactDSN(cfg.db)), slog.String("schema", cfg.dbSchema))
+	logger.Info("opening database", dbAttrs(cfg)...)
 	st, err := openStore(ctx, cfg.db, cfg.dbSchema, logger, false)
 	if err != nil {
 		return err
@@ -304,8 +304,7 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 		return err
 	}
 	ready.Store(true)
-	logger.Info("server started", slog.String("addr", ln.Addr().String()), slog.String("db", redactDSN(cfg.db)),
-		slog.String("schema", cfg.dbSchema))
+	logger.Info("server started", append([]any{slog.String("addr", ln.Addr().String())}, dbAttrs(cfg)...)...)
 
 	select {
 	case <-ctx.Done():
@@ -347,6 +346,20 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// dbAttrs returns the log attributes that name the database, with the
+// schema on PostgreSQL, and no password.
+func dbAttrs(cfg *serveConfig) []any {
+	attrs := []any{slog.String("db", redactDSN(cfg.db))}
+	if !singleInstance(cfg.db) {
+		schema := cfg.dbSchema
+		if schema == "" {
+			schema = "public"
+		}
+		attrs = append(attrs, slog.String("schema", schema))
+	}
+	return attrs
 }
 
 // notFoundMessage returns the message for a path outside the API, in
