@@ -93,11 +93,17 @@ func (jr *jobRequest) input(raw map[string]json.RawMessage) service.JobInput {
 	}
 	var retry map[string]json.RawMessage
 	if in.Retry != nil && json.Unmarshal(raw["retry"], &retry) == nil {
-		for name, field := range map[string]**int{"maxAttempts": &in.Retry.MaxAttempts,
-			"initialIntervalMs": &in.Retry.InitialIntervalMs, "maxIntervalMs": &in.Retry.MaxIntervalMs} {
-			if v, ok := retry[name]; ok && string(v) == "null" {
-				*field = num(map[string]int{"maxAttempts": service.DefaultRetryMaxAttempts,
-					"initialIntervalMs": service.DefaultRetryInitialMs, "maxIntervalMs": service.DefaultRetryMaxMs}[name])
+		for _, f := range []struct {
+			name  string
+			field **int
+			value int
+		}{
+			{"maxAttempts", &in.Retry.MaxAttempts, service.DefaultRetryMaxAttempts},
+			{"initialIntervalMs", &in.Retry.InitialIntervalMs, service.DefaultRetryInitialMs},
+			{"maxIntervalMs", &in.Retry.MaxIntervalMs, service.DefaultRetryMaxMs},
+		} {
+			if v, ok := retry[f.name]; ok && string(v) == "null" {
+				*f.field = num(f.value)
 			}
 		}
 	}
