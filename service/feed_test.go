@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/recoron/recoron/metering"
 	"github.com/recoron/recoron/scheduler/schedulertest"
 	"github.com/recoron/recoron/store"
 	"github.com/recoron/recoron/store/memstore"
@@ -43,14 +42,7 @@ func TestFeedReopenReloadsJobs(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
 	st := &flakyFeedStore{Store: memstore.New(), opens: make(chan struct{}, 4), fail: make(chan struct{})}
-	if err := st.CreateUser(ctx, &store.User{ID: "usr_1", Plan: metering.PlanUnlimited, CreatedAt: start}); err != nil {
-		t.Fatal(err)
-	}
-	job := &store.Job{ID: "job_1", UserID: "usr_1", Name: "j", URL: "https://example.com/", Method: "GET",
-		Schedule: "0 0 * * *", Timezone: "UTC", Enabled: true, CreatedAt: start, UpdatedAt: start}
-	if err := st.CreateJobs(ctx, []*store.Job{job}, 0); err != nil {
-		t.Fatal(err)
-	}
+	job := seedDailyJob(t, st, start)
 
 	svc, err := New(Config{Store: st, Clock: schedulertest.NewClock(start), SharedStore: true,
 		Logger: slog.New(slog.DiscardHandler), MeterFlushInterval: time.Hour})

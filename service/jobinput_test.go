@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/recoron/recoron/scheduler"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +24,33 @@ func newPrincipal(t *testing.T, plan string) (*Service, *Principal) {
 	}
 	t.Cleanup(func() { _ = svc.Stop(ctx) })
 	_, _, token, err := svc.CreateUser(ctx, "tester", plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Authenticate(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, p
+}
+
+// bootstrapped returns a stopped service made from cfg, with a discarding
+// logger and an hourly meter flush unless cfg sets them, and the principal
+// of its first user.
+func bootstrapped(t *testing.T, cfg Config) (*Service, *Principal) {
+	t.Helper()
+	ctx := context.Background()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MeterFlushInterval == 0 {
+		cfg.MeterFlushInterval = time.Hour
+	}
+	svc, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := svc.Bootstrap(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

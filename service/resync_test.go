@@ -12,14 +12,11 @@ import (
 	"github.com/recoron/recoron/store/memstore"
 )
 
-// TestResyncPicksUpMissedChange checks that the periodic resync of a
-// shared store registers a job whose definition changed without a change
-// notification reaching this process.
-func TestResyncPicksUpMissedChange(t *testing.T) {
-	t.Parallel()
+// seedDailyJob stores user usr_1 on the unlimited plan and its job job_1,
+// which runs daily at midnight UTC, both created at start.
+func seedDailyJob(t *testing.T, st store.Store, start time.Time) *store.Job {
+	t.Helper()
 	ctx := context.Background()
-	start := time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
-	st := memstore.New()
 	if err := st.CreateUser(ctx, &store.User{ID: "usr_1", Plan: metering.PlanUnlimited, CreatedAt: start}); err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +25,18 @@ func TestResyncPicksUpMissedChange(t *testing.T) {
 	if err := st.CreateJobs(ctx, []*store.Job{job}, 0); err != nil {
 		t.Fatal(err)
 	}
+	return job
+}
+
+// TestResyncPicksUpMissedChange checks that the periodic resync of a
+// shared store registers a job whose definition changed without a change
+// notification reaching this process.
+func TestResyncPicksUpMissedChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	start := time.Date(2026, time.March, 1, 12, 0, 0, 0, time.UTC)
+	st := memstore.New()
+	job := seedDailyJob(t, st, start)
 
 	svc, err := New(Config{Store: st, Clock: schedulertest.NewClock(start), SharedStore: true,
 		Logger: slog.New(slog.DiscardHandler), MeterFlushInterval: time.Hour})

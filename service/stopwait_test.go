@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"github.com/recoron/recoron/scheduler"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -49,20 +48,8 @@ func TestStopWaitsForOutcomeWrite(t *testing.T) {
 	defer sink.Close()
 
 	st := slowFinishStore{Store: memstore.New(), delay: 500 * time.Millisecond}
-	svc, err := New(Config{Store: st, Logger: slog.New(slog.DiscardHandler), AllowPrivateTargets: true,
-		MeterFlushInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, p := bootstrapped(t, Config{Store: st, AllowPrivateTargets: true})
 	if err := svc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	token, err := svc.Bootstrap(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.Authenticate(ctx, token)
-	if err != nil {
 		t.Fatal(err)
 	}
 	in := jobInput("* * * * * *")
@@ -105,19 +92,7 @@ func TestExecuteJobUsesServiceClock(t *testing.T) {
 	defer sink.Close()
 
 	clock := schedulertest.NewClock(time.Date(2030, time.January, 1, 0, 0, 0, 0, time.UTC))
-	svc, err := New(Config{Store: memstore.New(), Clock: clock, Logger: slog.New(slog.DiscardHandler),
-		AllowPrivateTargets: true, MeterFlushInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := svc.Bootstrap(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.Authenticate(ctx, token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, p := bootstrapped(t, Config{Store: memstore.New(), Clock: clock, AllowPrivateTargets: true})
 	in := jobInput("0 0 * * *")
 	in.URL = &sink.URL
 	jobs, err := svc.CreateJobs(ctx, p, []JobInput{in}, false)
@@ -146,19 +121,7 @@ func TestSkippedSlotMovesNextRun(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	start := time.Date(2030, time.January, 1, 0, 0, 30, 0, time.UTC)
-	svc, err := New(Config{Store: memstore.New(), Clock: schedulertest.NewClock(start),
-		Logger: slog.New(slog.DiscardHandler), MeterFlushInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := svc.Bootstrap(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.Authenticate(ctx, token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, p := bootstrapped(t, Config{Store: memstore.New(), Clock: schedulertest.NewClock(start)})
 	jobs, err := svc.CreateJobs(ctx, p, []JobInput{jobInput("* * * * *")}, false)
 	if err != nil {
 		t.Fatal(err)
