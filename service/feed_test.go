@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/recoron/recoron/scheduler/schedulertest"
-	"github.com/recoron/recoron/store"
 	"github.com/recoron/recoron/store/memstore"
 )
 
