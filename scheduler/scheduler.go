@@ -50,7 +50,7 @@ type Job struct {
 	// Owner is passed through to every [Run]; servers put the user id here.
 	Owner string
 	// Schedule computes the fire times. An @every schedule counts from the
-	// Anchor it was compiled with, the Unix epoch by default; the
+	// Anchor it was compiled with, which is the Unix epoch by default. The
 	// reference server anchors each job at its creation time.
 	Schedule *cron.Schedule
 	// Executor performs the work.

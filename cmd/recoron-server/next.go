@@ -185,10 +185,11 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 // expression: a CRON_TZ= prefix and 6 fields with seconds.
 const maxExprTokens = 7
 
-// unquotedGlobHint returns advice to quote EXPR when expr has more tokens
-// than any cron expression and at least 2 of them name files or
-// directories in the working directory, as after the shell has replaced an
-// unquoted * with the names of the files. It returns "" otherwise.
+// unquotedGlobHint returns advice to quote EXPR, or "" when none is due.
+// The advice is due when expr has more tokens than any cron expression and
+// at least 2 of them name files or directories in the working directory.
+// That is what the shell leaves after it replaces an unquoted * with the
+// names of the files.
 func unquotedGlobHint(expr string) string {
 	tokens := strings.Fields(expr)
 	if len(tokens) <= maxExprTokens {
