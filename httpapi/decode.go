@@ -253,6 +253,10 @@ func strictQuery(r *http.Request, allowed ...string) (url.Values, error) {
 	var fields []service.FieldError
 	for _, name := range names {
 		switch {
+		case name == "":
+			fields = append(fields, service.FieldError{Field: "query",
+				Message:   "query string has a parameter without a name, such as ?=x or a stray &=; remove it",
+				MessageJA: "クエリ文字列に名前のないパラメーター (?=x など) があります。削除してください"})
 		case !slices.Contains(allowed, name):
 			fields = append(fields, unknownParam(name, allowed))
 		case len(q[name]) > 1:

@@ -163,3 +163,12 @@ func TestPreviewRejectsNegativeYears(t *testing.T) {
 	res := h.call(t, "GET", "/schedules/next?schedule=%40hourly&count=2&after=0000-01-01T00:00:00%2B05:00", h.token, nil)
 	wantInvalid(t, res, "after")
 }
+
+func TestQueryParameterWithoutName(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	res := h.call(t, "GET", "/jobs?=x", h.token, nil)
+	if f := wantInvalid(t, res, "query"); !strings.Contains(f.Message, "without a name") {
+		t.Errorf("?=x: message %q does not say the parameter has no name", f.Message)
+	}
+}
