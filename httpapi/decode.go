@@ -104,6 +104,10 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 			"リクエスト本文が空です。JSON の値を送ってください")
 	}
 	if problem, found := findInvalidText(body); found {
+		// A problem in data after the value belongs to no field of it.
+		if end, trailing := firstValueEnd(body); trailing && int64(problem.offset) >= end {
+			return nil, textErrorAt(requestField, problem)
+		}
 		return nil, textError(body, problem)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -112,13 +116,31 @@ func decodeJSON(r *http.Request, v any) ([]byte, error) {
 		return nil, jsonError(err, body, v)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalidJA(requestField, "unexpected data after the JSON value",
-			"JSON の値の後に余分なデータがあります。JSON の値を 1 つだけ送ってください")
+		return nil, errTrailingData()
 	}
 	if err := checkKeyCase(body, v); err != nil {
 		return nil, err
 	}
 	return body, nil
+}
+
+// firstValueEnd returns the byte offset where the first JSON value of
+// body ends, and whether more data follows it.
+func firstValueEnd(body []byte) (int64, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var first json.RawMessage
+	if err := dec.Decode(&first); err != nil {
+		return 0, false // the decode of the request reports it
+	}
+	end := dec.InputOffset()
+	_, err := dec.Token()
+	return end, err != io.EOF
+}
+
+// errTrailingData reports data after the JSON value of a request.
+func errTrailingData() error {
+	return invalidJA(requestField, "unexpected data after the JSON value",
+		"JSON の値の後に余分なデータがあります。JSON の値を 1 つだけ送ってください")
 }
 
 // checkKeyCase rejects object keys that match a field of v only when case

@@ -172,3 +172,16 @@ func TestQueryParameterWithoutName(t *testing.T) {
 		t.Errorf("?=x: message %q does not say the parameter has no name", f.Message)
 	}
 }
+
+func TestTrailingValueNotBlamedOnFirst(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	res := h.send(t, request{method: "POST", path: "/jobs", token: h.token,
+		body: `{"name":"a"} {"name":"\ud800"}`, header: map[string]string{"Accept-Language": "en"}})
+	if f := wantInvalid(t, res, "request"); !strings.Contains(f.Message, `\ud800`) {
+		t.Errorf("second value: message %q, want it to name the escape", f.Message)
+	}
+	if fields := fieldErrors(t, res); len(fields) != 1 {
+		t.Errorf("second value: errors %+v, want one on the whole request, none on a field of the first value", fields)
+	}
+}

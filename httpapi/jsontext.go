@@ -102,6 +102,11 @@ func textError(body []byte, p textProblem) error {
 	if !ok || field == "" {
 		field = requestField
 	}
+	return textErrorAt(field, p)
+}
+
+// textErrorAt returns the validation error for p on field.
+func textErrorAt(field string, p textProblem) error {
 	if p.escape == "" {
 		return invalidJA(field,
 			fmt.Sprintf("invalid UTF-8 byte 0x%02X at byte offset %d; encode the text as UTF-8", p.invalidByte, p.offset),
