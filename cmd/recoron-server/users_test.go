@@ -182,14 +182,22 @@ func sortedScopes() []string {
 	return scopes
 }
 
-func TestUsersCommandErrors(t *testing.T) {
-	t.Parallel()
+// setUpSQLite returns the DSN of a new SQLite file with the server's
+// schema, as the server leaves it on its first start.
+func setUpSQLite(t *testing.T) string {
+	t.Helper()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
 	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
+	return dsn
+}
+
+func TestUsersCommandErrors(t *testing.T) {
+	t.Parallel()
+	dsn := setUpSQLite(t)
 	empty := filepath.Join(t.TempDir(), "empty.db")
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -291,12 +299,7 @@ func TestUsersUsageErrorsGoToStderr(t *testing.T) {
 
 func TestUsersCreateWarnsOfSameName(t *testing.T) {
 	t.Parallel()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
-	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	dsn := setUpSQLite(t)
 
 	// create runs users create and returns the new user's id and stderr.
 	create := func(name string) (string, string) {
@@ -360,12 +363,7 @@ func TestAdminErrorNamesExpiresFlag(t *testing.T) {
 
 func TestUsersNameTrimAndMonthRange(t *testing.T) {
 	t.Parallel()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "recoron.db")
-	st, err := openStore(t.Context(), dsn, "", slog.New(slog.DiscardHandler), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	dsn := setUpSQLite(t)
 
 	out := runUsersOK(t, "create", "--db", dsn, "--name", "  dave  ", "--plan", "pro")
 	userID, _ := createdUser(t, out)
