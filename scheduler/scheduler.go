@@ -270,8 +270,8 @@ func New(cfg Config) *Scheduler {
 
 // Add registers job, or replaces the job with the same ID, and returns the
 // next slot it will handle, in UTC, or zero if it never fires again. With
-// After set, that slot is the first one after After, which can be in the
-// past: it is then the first missed slot, which the Misfire policy
+// After set, that slot is the first one after After. It can be in the
+// past, and is then the first missed slot, which the Misfire policy
 // handles. Add returns an error wrapping [ErrInvalidJob] for an invalid
 // job, and one wrapping [ErrStopped] once Stop has been called.
 func (s *Scheduler) Add(job Job) (time.Time, error) {

@@ -304,7 +304,8 @@ func serve(ctx context.Context, cfg *serveConfig, logger *slog.Logger, stdout io
 		return err
 	}
 	ready.Store(true)
-	logger.Info("server started", append([]any{slog.String("addr", ln.Addr().String())}, dbAttrs(cfg)...)...)
+	started := append([]any{slog.String("addr", ln.Addr().String())}, dbAttrs(cfg)...)
+	logger.Info("server started", started...)
 
 	select {
 	case <-ctx.Done():
